@@ -1,0 +1,15 @@
+"""/api/v1/: every app registers its viewsets here."""
+
+from rest_framework.routers import DefaultRouter
+
+from orgs.api import views as orgs_api
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("teams", orgs_api.TeamViewSet, basename="team")
+router.register("members", orgs_api.MemberViewSet, basename="member")
+router.register("invitations", orgs_api.InvitationViewSet, basename="invitation")
+router.register("api-tokens", orgs_api.ApiTokenViewSet, basename="api-token")
+router.register("audit-events", orgs_api.AuditEventViewSet, basename="audit-event")
+
+urlpatterns = router.urls

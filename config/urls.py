@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from orgs import views as orgs_views
+
+urlpatterns = [
+    path("", orgs_views.home, name="home"),
+    path("healthz", orgs_views.healthz, name="healthz"),
+    path("readyz", orgs_views.readyz, name="readyz"),
+    path("accounts/", include("orgs.account_urls")),
+    path("invitations/<str:token>/", orgs_views.invitation_accept, name="invitation-accept"),
+    path("orgs/new/", orgs_views.organization_create, name="organization-create"),
+    path("o/<slug:org_slug>/", include("orgs.urls")),
+    path("api/v1/", include("config.api_urls")),
+    path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
+    path(
+        "api/docs/",
+        login_not_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "orgs.views.not_found"

@@ -1,0 +1,83 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from orgs.models import ApiTokenRole, MembershipRole
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+
+class SignupForm(forms.Form):
+    full_name = forms.CharField(max_length=150, label="Your name")
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), help_text="At least 10 characters."
+    )
+    org_name = forms.CharField(max_length=100, label="Organization name")
+    org_slug = forms.SlugField(
+        max_length=50, required=False, label="Organization address", help_text="Used in URLs: /o/<address>/. Optional."
+    )
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Organization name")
+    slug = forms.SlugField(max_length=50, required=False, label="Address", help_text="Used in URLs: /o/<address>/.")
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=MembershipRole.choices, initial=MembershipRole.RESPONDER)
+
+    def __init__(self, *args: object, roles: list[tuple[str, str]] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            self.fields["role"].choices = roles
+
+
+class InvitationSignupForm(forms.Form):
+    full_name = forms.CharField(max_length=150, label="Your name")
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), help_text="At least 10 characters."
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=MembershipRole.choices)
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    slug = forms.SlugField(max_length=50, required=False, help_text="Used in URLs. Derived from the name if empty.")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    chat_channel = forms.CharField(max_length=200, required=False, label="Chat channel", help_text="e.g. #payments")
+    email = forms.EmailField(required=False, label="Team email")
+
+
+class TeamMemberForm(forms.Form):
+    user = forms.ChoiceField(label="Add a member")
+
+    def __init__(self, *args: object, candidates: list[tuple[str, str]] = (), **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = candidates
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What uses this token, e.g. “Alertmanager” or “Terraform”.")
+    role = forms.ChoiceField(choices=ApiTokenRole.choices, initial=ApiTokenRole.RESPONDER)
+    expires_at = forms.DateTimeField(
+        required=False,
+        label="Expires",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Optional. UTC. Leave empty for a token that does not expire.",
+    )
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(required=False)
+    actor = forms.CharField(required=False)
+    target_type = forms.CharField(required=False, label="Target")
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+
+from orgs import demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo organization 'demo' with realistic data. Idempotent."
+
+    def handle(self, *args, **options):
+        organization = demo.seed_demo()
+        self.stdout.write(
+            f"Demo organization '{organization.slug}' ready. Sign in as {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}"
+        )
