@@ -106,8 +106,10 @@ def organization_create(*, name: str, slug: str, owner: User, actor: Actor) -> O
 
 
 @transaction.atomic
-def user_signup(*, email: str, password: str, full_name: str, org_name: str, org_slug: str) -> User:
-    """Create an account and its first organization, owned by the new user."""
+def user_signup(
+    *, email: str, password: str, full_name: str, org_name: str, org_slug: str, ip_address: str | None = None
+) -> User:
+    """Create an account and its first organization, owned by the new user (`ip_address` goes to the audit)."""
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "An account with this email already exists. Sign in instead."})
@@ -115,7 +117,7 @@ def user_signup(*, email: str, password: str, full_name: str, org_name: str, org
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.save()
-    organization_create(name=org_name, slug=org_slug, owner=user, actor=Actor(user=user))
+    organization_create(name=org_name, slug=org_slug, owner=user, actor=Actor(user=user, ip_address=ip_address))
     return user
 
 
@@ -291,7 +293,7 @@ def invitation_from_token(*, token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+def invitation_accept(*, invitation: Invitation, user: User, ip_address: str | None = None) -> Membership:
     """Turn a pending invitation into a membership for `user` (whose email must match)."""
     invitation = Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
     if not invitation.is_pending:
@@ -306,7 +308,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     if created:
         audit_record(
             organization=invitation.organization,
-            actor=Actor(user=user),
+            actor=Actor(user=user, ip_address=ip_address),
             action="member.added",
             target=membership,
             target_label=user.email,
@@ -316,7 +318,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 
 
 @transaction.atomic
-def invitation_signup(*, invitation: Invitation, full_name: str, password: str) -> User:
+def invitation_signup(*, invitation: Invitation, full_name: str, password: str, ip_address: str | None = None) -> User:
     """Create the invitee's account and accept the invitation with it."""
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise ValidationError("An account with this email already exists. Sign in to accept the invitation.")
@@ -324,13 +326,15 @@ def invitation_signup(*, invitation: Invitation, full_name: str, password: str) 
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.save()
-    invitation_accept(invitation=invitation, user=user)
+    invitation_accept(invitation=invitation, user=user, ip_address=ip_address)
     return user
 
 
 # --- teams ---------------------------------------------------------------------------------------
 
 TEAM_FIELDS = ("name", "slug", "description", "chat_channel", "email")
+# Team slugs share a URL level with these fixed paths: /o/<org>/teams/new/ is the create page.
+RESERVED_TEAM_SLUGS = frozenset({"new"})
 
 
 def _team_snapshot(team: Team) -> dict[str, Any]:
@@ -340,7 +344,9 @@ def _team_snapshot(team: Team) -> dict[str, Any]:
 def _team_slug_check(*, organization: Organization, slug: str, name: str, exclude_pk: int | None) -> None:
     others = Team.objects.for_org(organization).exclude(pk=exclude_pk)
     errors = {}
-    if others.filter(slug=slug).exists():
+    if slug in RESERVED_TEAM_SLUGS:
+        errors["slug"] = f"“{slug}” is reserved; choose another."
+    elif others.filter(slug=slug).exists():
         errors["slug"] = f"A team with the slug “{slug}” already exists."
     if others.filter(name__iexact=name).exists():
         errors["name"] = f"A team named “{name}” already exists."
@@ -527,11 +533,18 @@ def invitation_email_send(*, invitation_id: int) -> bool:
 
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update().select_related("organization", "invited_by").get(pk=invitation_id)
+            # of=("self",): invited_by is a nullable (outer) join, which PostgreSQL refuses to lock.
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("organization", "invited_by")
+            .get(pk=invitation_id)
         )
         if not invitation.is_pending or invitation.email_sent_at is not None:
             return False
-    context = {"invitation": invitation, "accept_url": invitation_accept_url(invitation)}
+    context = {
+        "invitation": invitation,
+        "accept_url": invitation_accept_url(invitation),
+        "settings_max_age": settings.INVITATION_MAX_AGE_DAYS,
+    }
     send_mail(
         subject=f"You're invited to {invitation.organization.name} on Firebreak",
         message=render_to_string("orgs/email/invitation.txt", context),

@@ -9,6 +9,10 @@ class EmailAuthenticationForm(AuthenticationForm):
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
+    def clean_username(self) -> str:
+        # Accounts are stored with lowercased emails; people type them in any case.
+        return self.cleaned_data["username"].lower()
+
 
 class SignupForm(forms.Form):
     full_name = forms.CharField(max_length=150, label="Your name")

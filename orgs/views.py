@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -115,14 +115,14 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = actions.user_signup(**form.cleaned_data)
+            user = actions.user_signup(**form.cleaned_data, ip_address=Actor.from_request(request).ip_address)
         except ValidationError as exc:
             form_add_validation_error(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Welcome to Firebreak. Your organization is ready.")
             return redirect("home")
-    return render(request, "registration/signup.html", {"form": form})
+    return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -138,7 +138,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{organization.name} is ready. Invite your team next.")
             return redirect("orgs:member-list", org_slug=organization.slug)
-    return render(request, "orgs/organization_create.html", {"form": form})
+    return render(request, "orgs/organization_create.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_not_required
@@ -154,11 +154,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     context = {"invitation": invitation, "form": form, "account_exists": account_exists, "token": token}
     if request.method == "GET" or (not request.user.is_authenticated and (account_exists or not form.is_valid())):
         return render(request, "orgs/invitation_accept.html", context, status=200 if request.method == "GET" else 400)
+    ip_address = Actor.from_request(request).ip_address
     try:
         if request.user.is_authenticated:
-            actions.invitation_accept(invitation=invitation, user=request.user)
+            actions.invitation_accept(invitation=invitation, user=request.user, ip_address=ip_address)
         else:
-            user = actions.invitation_signup(invitation=invitation, **form.cleaned_data)
+            user = actions.invitation_signup(invitation=invitation, **form.cleaned_data, ip_address=ip_address)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     except ValidationError as exc:
         form_add_validation_error(form, exc)
@@ -253,6 +254,8 @@ def member_remove(request: HttpRequest, org_slug: str, uuid: str) -> HttpRespons
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, f"{membership.user.display_name} was removed from {request.organization}.")
+            if membership.user_id == request.user.pk:
+                return redirect("home")  # they just left: the member list would be a 404 now
         return redirect("orgs:member-list", org_slug=org_slug)
     return render(
         request,
@@ -379,7 +382,7 @@ def team_member_add(request: HttpRequest, org_slug: str, slug: str) -> HttpRespo
     user_uuid = request.POST.get("user", "")
     try:
         user = selectors.member_user_get(organization=request.organization, uuid=user_uuid)
-    except (ValidationError, ValueError):
+    except (ValidationError, ValueError, Http404):  # not a uuid, or nobody of this org: a form error, not a 404
         user = None
     if user is None:
         messages.error(request, "Choose a member of this organization.")

@@ -28,8 +28,9 @@ def _flatten(detail: Any) -> Any:
     if isinstance(detail, dict):
         return {k: _flatten(v) for k, v in detail.items()}
     if isinstance(detail, list):
-        flat = [_flatten(v) for v in detail]
-        return flat if any(isinstance(v, dict | list) for v in flat) else [str(v) for v in flat]
+        if any(isinstance(v, dict | list) for v in detail):
+            return [_flatten(v) for v in detail]
+        return [str(v) for v in detail]
     return [str(detail)]
 
 

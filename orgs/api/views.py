@@ -1,6 +1,7 @@
 """API of the orgs app: teams, members, invitations, API tokens and the audit log."""
 
 import uuid
+from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
@@ -43,14 +44,14 @@ class TeamViewSet(
         return Response(self.get_serializer(self.get_queryset().get(pk=team.pk)).data, status=code)
 
     @extend_schema(request=serializers.TeamInputSerializer, responses={201: serializers.TeamOutputSerializer})
-    def create(self, request: Request) -> Response:
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = serializers.TeamInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         team = actions.team_create(organization=self.organization, actor=self.actor, **data.validated_data)
         return self._output(team, status.HTTP_201_CREATED)
 
     @extend_schema(request=serializers.TeamInputSerializer, responses=serializers.TeamOutputSerializer)
-    def update(self, request: Request, slug: str, partial: bool = False) -> Response:
+    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any) -> Response:
         team = self.get_object()
         data = serializers.TeamInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
@@ -62,7 +63,7 @@ class TeamViewSet(
 
     @extend_schema(request=serializers.TeamMemberInputSerializer, responses=serializers.TeamOutputSerializer)
     @action(detail=True, methods=["post"], url_path="members")
-    def add_member(self, request: Request, slug: str) -> Response:
+    def add_member(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         team = self.get_object()
         data = serializers.TeamMemberInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -71,7 +72,7 @@ class TeamViewSet(
 
     @extend_schema(request=None, responses=serializers.TeamOutputSerializer)
     @action(detail=True, methods=["delete"], url_path=r"members/(?P<user_id>[^/.]+)")
-    def remove_member(self, request: Request, slug: str, user_id: str) -> Response:
+    def remove_member(self, request: Request, *args: Any, user_id: str, **kwargs: Any) -> Response:
         team = self.get_object()
         actions.team_member_remove(team=team, user=self._org_user(user_id), actor=self.actor)
         return self._output(team)
@@ -110,7 +111,7 @@ class MemberViewSet(
         return selectors.membership_list(organization=self.organization)
 
     @extend_schema(request=serializers.MembershipRoleInputSerializer, responses=serializers.MembershipOutputSerializer)
-    def partial_update(self, request: Request, id: str) -> Response:
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         membership = self.get_object()
         data = serializers.MembershipRoleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -141,7 +142,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.D
     @extend_schema(
         request=serializers.InvitationInputSerializer, responses={201: serializers.InvitationOutputSerializer}
     )
-    def create(self, request: Request) -> Response:
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = serializers.InvitationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if not can_assign_role(request.auth.role, None, data.validated_data["role"]):
@@ -166,14 +167,14 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         return selectors.api_token_list(organization=self.organization)
 
     @extend_schema(request=serializers.ApiTokenInputSerializer, responses={201: serializers.ApiTokenCreatedSerializer})
-    def create(self, request: Request) -> Response:
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = serializers.ApiTokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, raw = actions.api_token_create(organization=self.organization, actor=self.actor, **data.validated_data)
         token.token = raw
         return Response(serializers.ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
-    def destroy(self, request: Request, id: str) -> Response:
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         token = actions.api_token_revoke(token=self.get_object(), actor=self.actor)
         return Response(self.get_serializer(token).data)
 

@@ -1,0 +1,12 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY config ./config
+COPY orgs ./orgs
+RUN pip install .
+COPY . .
+RUN useradd --create-home firebreak && mkdir -p /app/var && chown -R firebreak /app/var
+USER firebreak
+EXPOSE 8000
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]
