@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # Local development runs with DEBUG on (and the dev-only secret) unless told otherwise.
 DEV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
 
-.PHONY: setup run worker test test-fast lint fmt migrate shell seed up down
+.PHONY: setup run worker test lint fmt schema migrate shell seed up down
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ lint: $(BIN)/.installed
 fmt: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+schema: $(BIN)/.installed  ## regenerate docs/openapi.yaml
+	$(DEV) $(BIN)/python manage.py spectacular --validate --file docs/openapi.yaml
 
 shell: $(BIN)/.installed
 	$(DEV) $(BIN)/python manage.py shell

@@ -5,7 +5,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -70,7 +70,11 @@ class TeamViewSet(
         actions.team_member_add(team=team, user=self._org_user(data.validated_data["user"]), actor=self.actor)
         return self._output(team)
 
-    @extend_schema(request=None, responses=serializers.TeamOutputSerializer)
+    @extend_schema(
+        request=None,
+        responses=serializers.TeamOutputSerializer,
+        parameters=[OpenApiParameter("user_id", str, OpenApiParameter.PATH, description="User id (uuid) or email")],
+    )
     @action(detail=True, methods=["delete"], url_path=r"members/(?P<user_id>[^/.]+)")
     def remove_member(self, request: Request, *args: Any, user_id: str, **kwargs: Any) -> Response:
         team = self.get_object()
