@@ -52,7 +52,11 @@ def test_fresh_embedded_app_serves_login_demo_and_background_email(tmp_path):
 
             invited = http.post(
                 "/o/demo/members/invite/",
-                data={"email": "newbie@example.com", "role": "viewer", "csrfmiddlewaretoken": http.cookies["csrftoken"]},
+                data={
+                    "email": "newbie@example.com",
+                    "role": "viewer",
+                    "csrfmiddlewaretoken": http.cookies["csrftoken"],
+                },
                 headers={"Referer": f"{base}/o/demo/members/"},
             )
             assert invited.status_code == 200

@@ -22,7 +22,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
         return "250 OK"
 
@@ -75,9 +75,7 @@ def test_invitation_email_is_delivered_by_a_real_worker(org, owner, smtp_inbox, 
         )
 
         wait_for(lambda: inbox.messages, 60, "the invitation email", log)
-        wait_for(
-            lambda: Invitation.objects.get(pk=invitation.pk).email_sent_at is not None, 10, "email_sent_at", log
-        )
+        wait_for(lambda: Invitation.objects.get(pk=invitation.pk).email_sent_at is not None, 10, "email_sent_at", log)
     finally:
         stop(worker)
 
