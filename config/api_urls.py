@@ -6,6 +6,7 @@ from orgs.api import views as orgs_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.include_format_suffixes = False  # JSON only: no `.json` twins of every route
 router.register("teams", orgs_api.TeamViewSet, basename="team")
 router.register("members", orgs_api.MemberViewSet, basename="member")
 router.register("invitations", orgs_api.InvitationViewSet, basename="invitation")

@@ -105,6 +105,14 @@ def organization_create(*, name: str, slug: str, owner: User, actor: Actor) -> O
     return organization
 
 
+def _password_validate(password: str, user: User) -> None:
+    """Run the configured password validators, reporting their errors on the `password` field."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.error_list}) from exc
+
+
 @transaction.atomic
 def user_signup(
     *, email: str, password: str, full_name: str, org_name: str, org_slug: str, ip_address: str | None = None
@@ -114,16 +122,21 @@ def user_signup(
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "An account with this email already exists. Sign in instead."})
     user = User(email=email, full_name=full_name.strip())
-    password_validation.validate_password(password, user)
+    _password_validate(password, user)
     user.set_password(password)
     user.save()
-    organization_create(name=org_name, slug=org_slug, owner=user, actor=Actor(user=user, ip_address=ip_address))
+    try:
+        organization_create(name=org_name, slug=org_slug, owner=user, actor=Actor(user=user, ip_address=ip_address))
+    except ValidationError as exc:
+        # Name the fields as this action's caller knows them (org_name, org_slug).
+        raise ValidationError({f"org_{field}": errors for field, errors in exc.error_dict.items()}) from exc
     return user
 
 
 @transaction.atomic
 def organization_bootstrap(*, slug: str, name: str, owner_email: str, owner_password: str) -> Organization:
     """Idempotently ensure an org exists with the given owner (operator command)."""
+    slug = slugify(slug)  # as organization_create stores it, so a second run finds the org
     email = User.objects.normalize_email(owner_email).lower()
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
@@ -323,7 +336,7 @@ def invitation_signup(*, invitation: Invitation, full_name: str, password: str, 
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise ValidationError("An account with this email already exists. Sign in to accept the invitation.")
     user = User(email=invitation.email, full_name=full_name.strip())
-    password_validation.validate_password(password, user)
+    _password_validate(password, user)
     user.set_password(password)
     user.save()
     invitation_accept(invitation=invitation, user=user, ip_address=ip_address)
@@ -543,7 +556,7 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     context = {
         "invitation": invitation,
         "accept_url": invitation_accept_url(invitation),
-        "settings_max_age": settings.INVITATION_MAX_AGE_DAYS,
+        "max_age_days": settings.INVITATION_MAX_AGE_DAYS,
     }
     send_mail(
         subject=f"You're invited to {invitation.organization.name} on Firebreak",

@@ -162,7 +162,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             user = actions.invitation_signup(invitation=invitation, **form.cleaned_data, ip_address=ip_address)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     except ValidationError as exc:
-        form_add_validation_error(form, exc)
+        if form.is_bound:
+            form_add_validation_error(form, exc)
+        else:  # a signed-in member posts no form fields: an unbound form cannot carry errors
+            messages.error(request, " ".join(exc.messages))
         return render(request, "orgs/invitation_accept.html", context, status=400)
     messages.success(request, f"You joined {invitation.organization.name}.")
     return redirect("orgs:dashboard", org_slug=invitation.organization.slug)

@@ -76,21 +76,21 @@ ROUTE_LOOKUPS: dict[str, Callable[[OrgA], dict[str, str]]] = {
     "audit-event": lambda a: {"id": str(a.audit_event.uuid)},
 }
 
-# URL name in the `orgs` namespace -> kwargs (besides org_slug) naming one of org A's objects.
+# Namespaced URL name of a page under /o/<org_slug>/ -> its other kwargs, naming one of org A's objects.
 PAGE_LOOKUPS: dict[str, Callable[[OrgA], dict[str, str]]] = {
-    "member-role-change": lambda a: {"uuid": str(a.second_member.uuid)},
-    "member-remove": lambda a: {"uuid": str(a.second_member.uuid)},
-    "invitation-revoke": lambda a: {"uuid": str(a.invitation.uuid)},
-    "team-detail": lambda a: {"slug": a.team.slug},
-    "team-update": lambda a: {"slug": a.team.slug},
-    "team-delete": lambda a: {"slug": a.team.slug},
-    "team-member-add": lambda a: {"slug": a.team.slug},
-    "team-member-remove": lambda a: {"slug": a.team.slug, "uuid": str(a.second_member.user.uuid)},
-    "api-token-revoke": lambda a: {"uuid": str(a.token.uuid)},
+    "orgs:member-role-change": lambda a: {"uuid": str(a.second_member.uuid)},
+    "orgs:member-remove": lambda a: {"uuid": str(a.second_member.uuid)},
+    "orgs:invitation-revoke": lambda a: {"uuid": str(a.invitation.uuid)},
+    "orgs:team-detail": lambda a: {"slug": a.team.slug},
+    "orgs:team-update": lambda a: {"slug": a.team.slug},
+    "orgs:team-delete": lambda a: {"slug": a.team.slug},
+    "orgs:team-member-add": lambda a: {"slug": a.team.slug},
+    "orgs:team-member-remove": lambda a: {"slug": a.team.slug, "uuid": str(a.second_member.user.uuid)},
+    "orgs:api-token-revoke": lambda a: {"uuid": str(a.token.uuid)},
 }
 
 # Identifiers that exist in no org: what a request for a missing object looks like.
-MISSING_LOOKUPS = {"slug": "no-such-object", "uuid": str(uuid.UUID(int=1)), "id": str(uuid.UUID(int=1))}
+MISSING_LOOKUPS = {"slug": "no-such-object", "uuid": str(uuid.UUID(int=1)), "number": "999999"}
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -154,41 +154,53 @@ def no_lookups(org_a: "OrgA") -> dict[str, str]:
     return {}
 
 
-def api_routes() -> list[tuple[str, URLPattern]]:
-    """(URL name with namespaces, pattern) of every route under /api/v1/, found by walking the resolver."""
+@dataclass(frozen=True)
+class Route:
+    name: str  # with namespaces, for reverse()
+    route: str  # the pattern text from the URLconf root
+    kwargs: frozenset[str]  # named groups along the whole include chain
+    pattern: URLPattern
 
-    def walk(patterns: list, prefix: str, namespaces: tuple[str, ...]) -> Iterator[tuple[str, URLPattern, str]]:
+
+def urlconf_routes() -> list[Route]:
+    """Every URL pattern of the project, found by walking the resolver (so new routes are found too)."""
+
+    def walk(patterns: list, prefix: str, namespaces: tuple[str, ...], kwargs: frozenset[str]) -> Iterator[Route]:
         for pattern in patterns:
             route = prefix + str(pattern.pattern).lstrip("^")
+            names = kwargs | set(pattern.pattern.regex.groupindex)
             if isinstance(pattern, URLResolver):
                 inner = (*namespaces, pattern.namespace) if pattern.namespace else namespaces
-                yield from walk(pattern.url_patterns, route, inner)
+                yield from walk(pattern.url_patterns, route, inner, names)
             else:
-                yield ":".join((*namespaces, pattern.name or "")), pattern, route
+                yield Route(":".join((*namespaces, pattern.name or "")), route, names, pattern)
 
-    routes = [
-        (name, pattern)
-        for name, pattern, route in walk(get_resolver().url_patterns, "", ())
-        if route.startswith(API_PREFIX)
-    ]
-    assert [name for name, pattern in routes if not pattern.name] == [], "the walker reverses API routes by name"
+    return list(walk(get_resolver().url_patterns, "", (), frozenset()))
+
+
+def api_routes() -> list[Route]:
+    """Every route under /api/v1/."""
+    routes = [r for r in urlconf_routes() if r.route.startswith(API_PREFIX)]
+    assert [r.route for r in routes if not r.pattern.name] == [], "the walker reverses API routes by name"
     return routes
 
 
-def route_kwargs(pattern: URLPattern) -> set[str]:
-    return set(pattern.pattern.regex.groupindex) - {"format"}
+def route_kwargs(route: Route) -> set[str]:
+    return set(route.kwargs) - {"format"}
 
 
-def route_methods(pattern: URLPattern) -> list[str]:
+def route_methods(route: Route) -> list[str]:
     """The HTTP methods a route serves: the viewset's action map, minus what http_method_names refuses."""
-    view_class = getattr(pattern.callback, "cls", None)
-    assert view_class is not None, f"{pattern.name}: the walker only knows DRF views under /api/v1/"
-    served = getattr(pattern.callback, "actions", None) or {m: m for m in WALKED_METHODS if hasattr(view_class, m)}
+    view_class = getattr(route.pattern.callback, "cls", None)
+    assert view_class is not None, f"{route.name}: the walker only knows DRF views under /api/v1/"
+    served = getattr(route.pattern.callback, "actions", None) or {
+        m: m for m in WALKED_METHODS if hasattr(view_class, m)
+    }
     return [m for m in WALKED_METHODS if m in served and m in view_class.http_method_names]
 
 
-def api_route_lookups(pattern: URLPattern, org_a: "OrgA") -> dict[str, str]:
-    basename = getattr(pattern.callback, "initkwargs", {}).get("basename")
+def api_route_lookups(route: Route, org_a: "OrgA") -> dict[str, str]:
+    basename = getattr(route.pattern.callback, "initkwargs", {}).get("basename")
     return ROUTE_LOOKUPS.get(basename, no_lookups)(org_a)
 
 
@@ -202,44 +214,38 @@ class ApiCall:
 def api_calls(org_a: "OrgA") -> list[ApiCall]:
     """Every (method, URL) the API serves, object routes filled with org A's identifiers."""
     calls = []
-    for name, pattern in api_routes():
-        lookups = api_route_lookups(pattern, org_a)
-        missing = route_kwargs(pattern) - set(lookups)
-        assert missing == set(), f"{name}: no org A value for {sorted(missing)} in ROUTE_LOOKUPS"
-        kwargs = {k: lookups[k] for k in route_kwargs(pattern)}
-        if "format" in pattern.pattern.regex.groupindex:
+    for route in api_routes():
+        lookups = api_route_lookups(route, org_a)
+        missing = route_kwargs(route) - set(lookups)
+        assert missing == set(), f"{route.name}: no org A value for {sorted(missing)} in ROUTE_LOOKUPS"
+        kwargs = {k: lookups[k] for k in route_kwargs(route)}
+        if "format" in route.kwargs:
             kwargs["format"] = "json"
-        url = reverse(name, kwargs=kwargs)
-        calls += [ApiCall(method, url, bool(route_kwargs(pattern))) for method in route_methods(pattern)]
+        url = reverse(route.name, kwargs=kwargs)
+        calls += [ApiCall(method, url, bool(route_kwargs(route))) for method in route_methods(route)]
     return calls
 
 
-def org_pages() -> list[URLPattern]:
-    """Every URL pattern of the `orgs` namespace (the pages under /o/<org_slug>/)."""
-
-    def walk(patterns: list) -> Iterator[URLPattern]:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns)
-            else:
-                yield pattern
-
-    return list(walk(orgs_urls.urlpatterns))
+def org_pages() -> list[Route]:
+    """Every page under /o/<org_slug>/, of any app (the routes whose include chain takes `org_slug`)."""
+    pages = [r for r in urlconf_routes() if "org_slug" in r.kwargs]
+    assert [r.route for r in pages if not r.pattern.name] == [], "the walker reverses pages by name"
+    return pages
 
 
-def page_kwargs(pattern: URLPattern) -> set[str]:
-    return set(pattern.pattern.regex.groupindex)
+def page_kwargs(page: Route) -> set[str]:
+    return set(page.kwargs) - {"org_slug"}
 
 
-def page_lookups(pattern: URLPattern, org_a: "OrgA") -> dict[str, str]:
-    lookups = PAGE_LOOKUPS.get(pattern.name, no_lookups)(org_a)
-    missing = page_kwargs(pattern) - set(lookups)
-    assert missing == set(), f"orgs:{pattern.name}: no org A value for {sorted(missing)} in PAGE_LOOKUPS"
-    return {k: lookups[k] for k in page_kwargs(pattern)}
+def page_lookups(page: Route, org_a: "OrgA") -> dict[str, str]:
+    lookups = PAGE_LOOKUPS.get(page.name, no_lookups)(org_a)
+    missing = page_kwargs(page) - set(lookups)
+    assert missing == set(), f"{page.name}: no org A value for {sorted(missing)} in PAGE_LOOKUPS"
+    return {k: lookups[k] for k in page_kwargs(page)}
 
 
-def page_url(pattern: URLPattern, org_slug: str, lookups: dict[str, str]) -> str:
-    return reverse(f"{orgs_urls.app_name}:{pattern.name}", kwargs={"org_slug": org_slug, **lookups})
+def page_url(page: Route, org_slug: str, lookups: dict[str, str]) -> str:
+    return reverse(page.name, kwargs={"org_slug": org_slug, **lookups})
 
 
 @pytest.fixture
@@ -309,16 +315,16 @@ def test_org_owned_models_have_an_organization_foreign_key_and_for_org():
 
 def test_api_walker_covers_every_route_with_org_a_identifiers(org_a):
     uncovered = []
-    for name, pattern in api_routes():
-        missing = route_kwargs(pattern) - set(api_route_lookups(pattern, org_a))
+    for route in api_routes():
+        missing = route_kwargs(route) - set(api_route_lookups(route, org_a))
         if missing:
-            uncovered.append(f"{name} needs {sorted(missing)}")
+            uncovered.append(f"{route.name} needs {sorted(missing)}")
 
     assert uncovered == [], "add the route's basename with an org A object to ROUTE_LOOKUPS"
 
 
 def test_api_walker_has_org_a_rows_for_every_exposed_model(org_a):
-    exposed = {pattern.callback.cls.queryset.model for _, pattern in api_routes()}
+    exposed = {route.pattern.callback.cls.queryset.model for route in api_routes()}
 
     missing = sorted(m._meta.label for m in exposed if org_queryset(m, org_a.organization).exists() is False)
 
@@ -373,12 +379,25 @@ def test_api_with_other_org_admin_token_reaches_nothing_of_org_a(org_a, globex, 
 
 def test_page_walker_covers_every_org_page_with_org_a_identifiers(org_a):
     uncovered = []
-    for pattern in org_pages():
-        missing = page_kwargs(pattern) - set(PAGE_LOOKUPS.get(pattern.name, no_lookups)(org_a))
+    for page in org_pages():
+        missing = page_kwargs(page) - set(PAGE_LOOKUPS.get(page.name, no_lookups)(org_a))
         if missing:
-            uncovered.append(f"orgs:{pattern.name} needs {sorted(missing)}")
+            uncovered.append(f"{page.name} needs {sorted(missing)}")
 
     assert uncovered == [], "add the page's URL name with an org A object to PAGE_LOOKUPS"
+
+
+def test_page_walker_includes_every_page_of_the_orgs_app():
+    walked = {page.name for page in org_pages()}
+
+    assert (
+        sorted(
+            f"{orgs_urls.app_name}:{p.name}"
+            for p in orgs_urls.urlpatterns
+            if f"{orgs_urls.app_name}:{p.name}" not in walked
+        )
+        == []
+    )
 
 
 def test_pages_of_org_a_are_404_for_a_member_of_another_org(org_a, globex, other_member, client_for, enqueued):
@@ -386,7 +405,7 @@ def test_pages_of_org_a_are_404_for_a_member_of_another_org(org_a, globex, other
     before = org_rows(org_a.organization)
     outsider = client_for(other_member)
     outsider.raise_request_exception = False
-    urls = [page_url(pattern, org_a.organization.slug, page_lookups(pattern, org_a)) for pattern in org_pages()]
+    urls = [page_url(page, org_a.organization.slug, page_lookups(page, org_a)) for page in org_pages()]
 
     # When the outsider GETs and POSTs each of them
     answers = [(method, url, request(outsider, method, url).status_code) for url in urls for method in ("get", "post")]
@@ -402,13 +421,13 @@ def test_pages_of_own_org_with_org_a_identifiers_are_404(org_a, globex, other_me
     before = org_rows(org_a.organization)
     outsider = client_for(other_member)
     outsider.raise_request_exception = False
-    object_pages = [pattern for pattern in org_pages() if page_kwargs(pattern)]
+    object_pages = [page for page in org_pages() if page_kwargs(page)]
 
     # When they GET and POST each page, and the same page with identifiers that exist nowhere
     answers = []
-    for pattern in object_pages:
-        url = page_url(pattern, globex.slug, page_lookups(pattern, org_a))
-        missing_url = page_url(pattern, globex.slug, {k: MISSING_LOOKUPS[k] for k in page_kwargs(pattern)})
+    for page in object_pages:
+        url = page_url(page, globex.slug, page_lookups(page, org_a))
+        missing_url = page_url(page, globex.slug, {k: MISSING_LOOKUPS[k] for k in page_kwargs(page)})
         for method in ("get", "post"):
             status = request(outsider, method, url).status_code
             answers.append((method, url, status, request(outsider, method, missing_url).status_code))
@@ -423,7 +442,7 @@ def test_pages_of_own_org_with_org_a_identifiers_are_404(org_a, globex, other_me
 def test_pages_redirect_anonymous_visitors_to_login(org_a, enqueued):
     before = org_rows(org_a.organization)
     anonymous = Client()
-    urls = [page_url(pattern, org_a.organization.slug, page_lookups(pattern, org_a)) for pattern in org_pages()]
+    urls = [page_url(page, org_a.organization.slug, page_lookups(page, org_a)) for page in org_pages()]
 
     answers = [(m, url, request(anonymous, m, url)) for url in urls for m in ("get", "post")]
 
