@@ -4,6 +4,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY config ./config
 COPY orgs ./orgs
+COPY services ./services
 RUN pip install .
 COPY . .
 RUN useradd --create-home firebreak && mkdir -p /app/var && chown -R firebreak /app/var
