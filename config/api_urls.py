@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from orgs.api import views as orgs_api
+from services.api import views as services_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -12,5 +13,6 @@ router.register("members", orgs_api.MemberViewSet, basename="member")
 router.register("invitations", orgs_api.InvitationViewSet, basename="invitation")
 router.register("api-tokens", orgs_api.ApiTokenViewSet, basename="api-token")
 router.register("audit-events", orgs_api.AuditEventViewSet, basename="audit-event")
+router.register("services", services_api.ServiceViewSet, basename="service")
 
 urlpatterns = router.urls

@@ -189,6 +189,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MembershipRoleEnum": "orgs.models.MembershipRole",
         "ApiTokenRoleEnum": "orgs.models.ApiTokenRole",
+        "ServiceKindEnum": "services.models.ServiceKind",
+        "ServiceLinkKindEnum": "services.models.ServiceLinkKind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -32,6 +32,8 @@ from services.models import (
 SCALAR_FIELDS = ("name", "slug", "description", "kind", "service_type", "tier", "lifecycle", "health", "owner_team")
 SET_FIELDS = ("labels", "links", "responding_teams", "dependencies")
 ALL_FIELDS = SCALAR_FIELDS + SET_FIELDS
+# Page and API paths under services/ that a service slug must not shadow.
+RESERVED_SLUGS = frozenset({"new", "import", "export", "hygiene"})
 CHOICES = {
     "kind": ServiceKind.values,
     "tier": ServiceTier.values,
@@ -74,6 +76,8 @@ def _validate(organization: Organization, fields: dict[str, Any], service: Servi
             errors.setdefault("slug", []).append(
                 "Use 1 to 63 letters, numbers, '-', '_' or '.', starting and ending with a letter or number."
             )
+        elif slug in RESERVED_SLUGS:
+            errors.setdefault("slug", []).append(f"“{slug}” is reserved; choose another slug.")
         elif Service.objects.for_org(organization).filter(slug=slug).exclude(pk=getattr(service, "pk", None)).exists():
             errors.setdefault("slug", []).append(f"A service with the slug “{slug}” already exists.")
     for field, allowed in CHOICES.items():

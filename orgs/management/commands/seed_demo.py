@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from orgs import demo
+from services import demo as services_demo
 
 
 class Command(BaseCommand):
@@ -8,6 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         organization = demo.seed_demo()
+        services_demo.seed_demo(organization=organization)
         self.stdout.write(
             f"Demo organization '{organization.slug}' ready. Sign in as {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}"
         )
