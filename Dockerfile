@@ -5,6 +5,7 @@ COPY pyproject.toml README.md ./
 COPY config ./config
 COPY orgs ./orgs
 COPY services ./services
+COPY incidents ./incidents
 RUN pip install .
 COPY . .
 RUN useradd --create-home firebreak && mkdir -p /app/var && chown -R firebreak /app/var

@@ -1,3 +1,5 @@
-"""Websocket routes of every app, under /ws/o/<org-slug>/... (apps add theirs here)."""
+"""Websocket routes of every app, under /ws/o/<org-slug>/..."""
 
-websocket_urlpatterns: list = []
+from incidents.routing import websocket_urlpatterns as incident_routes
+
+websocket_urlpatterns: list = [*incident_routes]

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "channels",
     "orgs",
     "services",
+    "incidents",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +106,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Called with organization= after an organization is created (apps add their defaults here).
+ORGANIZATION_SETUP_HOOKS = ["incidents.actions.organization_defaults_ensure"]
 INVITATION_MAX_AGE_DAYS = env.int("FIREBREAK_INVITATION_MAX_AGE_DAYS", default=7)
 
 LANGUAGE_CODE = "en-us"

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from orgs.models import (
@@ -94,6 +95,8 @@ def organization_create(*, name: str, slug: str, owner: User, actor: Actor) -> O
         raise ValidationError({"slug": f"An organization with the address “{slug}” already exists."}) from exc
     membership = Membership.objects.create(organization=organization, user=owner, role=MembershipRole.OWNER)
     audit_record(organization=organization, actor=actor, action="organization.created", target=organization)
+    for hook in settings.ORGANIZATION_SETUP_HOOKS:
+        import_string(hook)(organization=organization)
     audit_record(
         organization=organization,
         actor=actor,

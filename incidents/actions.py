@@ -1,0 +1,561 @@
+"""Writes of the incidents app. Every change writes a TimelineEvent (and an AuditEvent) in the same
+transaction, and the event is pushed live after commit."""
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import defaults, live, markdown
+from incidents.models import (
+    FORWARD,
+    MILESTONES,
+    OPEN_STATUSES,
+    Incident,
+    IncidentRole,
+    IncidentService,
+    IncidentStatus,
+    IncidentTask,
+    RoleAssignment,
+    Severity,
+    StatusUpdate,
+    StatusUpdateVisibility,
+    TimelineEvent,
+    TimelineKind,
+    allowed_transitions,
+)
+from orgs import actions as org_actions
+from orgs.models import Membership, Organization, User
+from orgs.tenancy import Actor
+from services import actions as service_actions
+from services.models import Service, ServiceHealth
+
+# --- configuration --------------------------------------------------------------------------------
+
+
+def organization_defaults_ensure(*, organization: Organization) -> None:
+    """Give an org the default severities and roles if it has none (idempotent; an org setup hook)."""
+    with transaction.atomic():
+        if not Severity.objects.for_org(organization).exists():
+            Severity.objects.bulk_create(
+                Severity(organization=organization, name=name, rank=rank, description=description, is_major=major)
+                for name, rank, description, major in defaults.SEVERITIES
+            )
+        if not IncidentRole.objects.for_org(organization).exists():
+            IncidentRole.objects.bulk_create(
+                IncidentRole(
+                    organization=organization,
+                    name=name,
+                    slug=slug,
+                    description=description,
+                    instructions=instructions,
+                    checklist=checklist,
+                    position=position,
+                    is_commander=commander,
+                )
+                for position, (name, slug, description, instructions, checklist, commander) in enumerate(defaults.ROLES)
+            )
+
+
+# --- timeline -------------------------------------------------------------------------------------
+
+
+def timeline_event_add(
+    *,
+    incident: Incident,
+    kind: str,
+    actor: Actor,
+    payload: dict[str, Any] | None = None,
+    body: str = "",
+    occurred_at: datetime | None = None,
+    audit_action: str | None = None,
+) -> TimelineEvent:
+    """Record what happened (caller holds the incident's transaction); pushed live after commit."""
+    event = TimelineEvent.objects.create(
+        organization_id=incident.organization_id,
+        incident=incident,
+        kind=kind,
+        actor_user=actor.user,
+        actor_label=actor.user.display_name if actor.user else actor.label,
+        occurred_at=occurred_at or timezone.now(),
+        payload=payload or {},
+        body=body,
+        body_html=markdown.render(body) if body else "",
+    )
+    org_actions.audit_record(
+        organization=incident.organization,
+        actor=actor,
+        action=audit_action or f"incident.{kind}",
+        target_type="incident",
+        target_id=str(incident.number),
+        target_label=f"{incident.reference} {incident.title}",
+        changes=payload or {},
+    )
+    transaction.on_commit(lambda: live.timeline_broadcast(event_id=event.pk), robust=True)
+    return event
+
+
+def _lock(incident: Incident) -> Incident:
+    return (
+        Incident.objects.select_for_update(of=("self",)).select_related("organization", "severity").get(pk=incident.pk)
+    )
+
+
+# --- service health -------------------------------------------------------------------------------
+
+
+def _health_for(rank: int) -> str:
+    if rank <= 1:
+        return ServiceHealth.MAJOR_OUTAGE
+    if rank == 2:
+        return ServiceHealth.PARTIAL_OUTAGE
+    return ServiceHealth.DEGRADED_PERFORMANCE
+
+
+def services_health_sync(*, services: list[Service], actor: Actor) -> None:
+    """A service's health follows its worst open (non-drill) incident; operational once none is open."""
+    for service in services:
+        worst = (
+            Incident.objects.filter(service_links__service=service, status__in=OPEN_STATUSES, is_drill=False)
+            .order_by("severity__rank")
+            .values_list("severity__rank", flat=True)
+            .first()
+        )
+        health = ServiceHealth.OPERATIONAL if worst is None else _health_for(worst)
+        if service.health != health:
+            service_actions.service_update(service=service, actor=actor, health=health)
+
+
+def _affected(incident: Incident) -> list[Service]:
+    return list(Service.objects.filter(incident_links__incident=incident))
+
+
+# --- declare ----------------------------------------------------------------------------------------
+
+
+def _check_member(organization: Organization, user: User | None, field: str) -> None:
+    if user is not None and not Membership.objects.filter(organization=organization, user=user).exists():
+        raise ValidationError({field: "Choose a member of this organization."})
+
+
+def _check_services(organization: Organization, services: list[Service]) -> None:
+    if any(service.organization_id != organization.pk for service in services):
+        raise ValidationError({"services": "Services must belong to this organization."})
+
+
+@transaction.atomic
+def incident_declare(
+    *,
+    organization: Organization,
+    actor: Actor,
+    title: str,
+    severity: Severity,
+    services: list[Service] | None = None,
+    summary: str = "",
+    customer_impact: str = "",
+    started_at: datetime | None = None,
+    is_drill: bool = False,
+    commander: User | None = None,
+    status: str = IncidentStatus.INVESTIGATING,
+) -> Incident:
+    """Declare an incident with the next per-org number; the declarer (or `commander`) becomes IC."""
+    organization_defaults_ensure(organization=organization)
+    services = list(services or [])
+    now = timezone.now()
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": "Give the incident a short title."})
+    if severity.organization_id != organization.pk:
+        raise ValidationError({"severity": "Choose a severity of this organization."})
+    if status not in (IncidentStatus.TRIAGE, IncidentStatus.INVESTIGATING):
+        raise ValidationError({"status": "A new incident starts in triage or investigating."})
+    if started_at is not None and started_at > now:
+        raise ValidationError({"started_at": "The impact cannot start in the future."})
+    _check_services(organization, services)
+    commander = commander or actor.user
+    _check_member(organization, commander, "commander")
+    number = org_actions.counter_next(organization=organization, name="incident")
+    incident = Incident.objects.create(
+        organization=organization,
+        number=number,
+        title=title,
+        severity=severity,
+        status=status,
+        summary=summary,
+        customer_impact=customer_impact,
+        is_drill=is_drill,
+        declared_by=actor.user,
+        started_at=started_at or now,
+        detected_at=now,
+        declared_at=now,
+        acknowledged_at=now if actor.user is not None else None,
+    )
+    IncidentService.objects.bulk_create(
+        IncidentService(organization=organization, incident=incident, service=service) for service in services
+    )
+    timeline_event_add(
+        incident=incident,
+        kind=TimelineKind.DECLARED,
+        actor=actor,
+        payload={
+            "title": title,
+            "severity": severity.name,
+            "status": status,
+            "is_drill": is_drill,
+            "services": sorted(service.slug for service in services),
+        },
+        occurred_at=now,
+    )
+    if commander is not None:
+        role = IncidentRole.objects.for_org(organization).filter(is_commander=True).first()
+        if role is not None:
+            role_assign(incident=incident, role=role, user=commander, actor=actor)
+    if not is_drill:
+        services_health_sync(services=services, actor=actor)
+    transaction.on_commit(lambda: live.incident_list_broadcast(incident_id=incident.pk), robust=True)
+    return incident
+
+
+# --- lifecycle ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_transition(*, incident: Incident, status: str, actor: Actor) -> Incident:
+    """Move to `status` under DESIGN.md's rules, stamping milestones; illegal moves name the allowed ones."""
+    incident = _lock(incident)
+    if status == incident.status:
+        return incident
+    allowed = allowed_transitions(incident.status)
+    if status not in allowed:
+        label = IncidentStatus(incident.status).label.lower()
+        allowed_text = ", ".join(allowed) if allowed else "none (this incident is finished)"
+        raise ValidationError({"status": f"Cannot move from {label} to {status}. Allowed next: {allowed_text}."})
+    now = timezone.now()
+    before = incident.status
+    fields = ["status", "updated_at"]
+    if before == IncidentStatus.RESOLVED and status == IncidentStatus.INVESTIGATING:
+        incident.resolved_at = None
+        fields.append("resolved_at")
+    elif status in FORWARD:
+        stamps = {
+            IncidentStatus.IDENTIFIED: "identified_at",
+            IncidentStatus.MONITORING: "mitigated_at",
+            IncidentStatus.RESOLVED: "resolved_at",
+            IncidentStatus.CLOSED: "closed_at",
+        }
+        reached = FORWARD.index(IncidentStatus(status))
+        for step, field in stamps.items():
+            if FORWARD.index(step) <= reached and getattr(incident, field) is None:
+                setattr(incident, field, now)
+                fields.append(field)
+        if incident.acknowledged_at is None:
+            incident.acknowledged_at = now
+            fields.append("acknowledged_at")
+    incident.status = status
+    incident.save(update_fields=fields)
+    timeline_event_add(
+        incident=incident, kind=TimelineKind.STATUS_CHANGED, actor=actor, payload={"from": before, "to": status}
+    )
+    if not incident.is_drill:
+        services_health_sync(services=_affected(incident), actor=actor)
+    transaction.on_commit(lambda: live.incident_list_broadcast(incident_id=incident.pk), robust=True)
+    return incident
+
+
+@transaction.atomic
+def incident_update(*, incident: Incident, actor: Actor, **fields: Any) -> Incident:
+    """Edit title, summary, customer impact, severity or affected services; each kind of change is one event."""
+    allowed = {"title", "summary", "customer_impact", "severity", "services"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Unknown incident fields: {sorted(unknown)}")
+    incident = _lock(incident)
+    organization = incident.organization
+    touched_services = set()
+    if "severity" in fields and fields["severity"].pk != incident.severity_id:
+        severity = fields["severity"]
+        if severity.organization_id != organization.pk:
+            raise ValidationError({"severity": "Choose a severity of this organization."})
+        before = incident.severity.name
+        incident.severity = severity
+        incident.save(update_fields=["severity", "updated_at"])
+        timeline_event_add(
+            incident=incident,
+            kind=TimelineKind.SEVERITY_CHANGED,
+            actor=actor,
+            payload={"from": before, "to": severity.name},
+        )
+        touched_services.update(_affected(incident))
+    text_changes = {}
+    for field in ("title", "summary", "customer_impact"):
+        if field in fields and (fields[field] or "").strip() != getattr(incident, field):
+            value = (fields[field] or "").strip()
+            if field == "title" and not value:
+                raise ValidationError({"title": "Give the incident a short title."})
+            text_changes[field] = {"before": getattr(incident, field), "after": value}
+            setattr(incident, field, value)
+    if text_changes:
+        incident.save(update_fields=[*text_changes, "updated_at"])
+        timeline_event_add(incident=incident, kind=TimelineKind.FIELDS_CHANGED, actor=actor, payload=text_changes)
+    if "services" in fields:
+        services = list(fields["services"] or [])
+        _check_services(organization, services)
+        current = {link.service_id: link.service for link in incident.service_links.select_related("service")}
+        wanted = {service.pk: service for service in services}
+        if set(current) != set(wanted):
+            IncidentService.objects.filter(incident=incident).exclude(service_id__in=wanted).delete()
+            IncidentService.objects.bulk_create(
+                IncidentService(organization=organization, incident=incident, service=service)
+                for pk, service in wanted.items()
+                if pk not in current
+            )
+            timeline_event_add(
+                incident=incident,
+                kind=TimelineKind.SERVICES_CHANGED,
+                actor=actor,
+                payload={
+                    "added": sorted(s.slug for pk, s in wanted.items() if pk not in current),
+                    "removed": sorted(s.slug for pk, s in current.items() if pk not in wanted),
+                },
+            )
+            touched_services.update(current.values())
+            touched_services.update(wanted.values())
+    if touched_services and not incident.is_drill:
+        services_health_sync(services=list(touched_services), actor=actor)
+    transaction.on_commit(lambda: live.incident_list_broadcast(incident_id=incident.pk), robust=True)
+    return incident
+
+
+@transaction.atomic
+def incident_milestones_update(*, incident: Incident, actor: Actor, reason: str, **milestones: Any) -> Incident:
+    """Correct milestone times with a reason; `started_at` may never be later than any other milestone."""
+    unknown = set(milestones) - set(MILESTONES)
+    if unknown:
+        raise ValueError(f"Unknown milestones: {sorted(unknown)}")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the times change (it goes in the timeline)."})
+    incident = _lock(incident)
+    now = timezone.now()
+    changes = {}
+    for field, value in milestones.items():
+        if value is None and field in ("started_at", "declared_at"):
+            raise ValidationError({field: "This milestone cannot be empty."})
+        if value is not None and value > now:
+            raise ValidationError({field: "Milestones cannot be in the future."})
+        if value != getattr(incident, field):
+            changes[field] = {
+                "before": getattr(incident, field).isoformat() if getattr(incident, field) else None,
+                "after": value.isoformat() if value else None,
+            }
+            setattr(incident, field, value)
+    later = [
+        f for f in MILESTONES[1:] if getattr(incident, f) is not None and getattr(incident, f) < incident.started_at
+    ]
+    if later:
+        raise ValidationError(
+            {"started_at": f"Impact cannot start after {', '.join(f.removesuffix('_at') for f in later)}."}
+        )
+    if not changes:
+        return incident
+    incident.save(update_fields=[*changes, "updated_at"])
+    timeline_event_add(
+        incident=incident,
+        kind=TimelineKind.MILESTONE_CHANGED,
+        actor=actor,
+        payload={"changes": changes, "reason": reason.strip()},
+    )
+    return incident
+
+
+# --- roles and tasks ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def role_assign(*, incident: Incident, role: IncidentRole, user: User, actor: Actor) -> RoleAssignment:
+    """Give `user` the role (handing it over from the current holder); the checklist becomes their tasks."""
+    incident = _lock(incident)
+    if role.organization_id != incident.organization_id:
+        raise ValidationError({"role": "Choose a role of this organization."})
+    _check_member(incident.organization, user, "user")
+    now = timezone.now()
+    current = RoleAssignment.objects.filter(incident=incident, role=role, released_at=None).select_related("user")
+    previous = current.first()
+    if previous is not None and previous.user_id == user.pk:
+        return previous
+    if previous is not None:
+        previous.released_at = now
+        previous.save(update_fields=["released_at", "updated_at"])
+    assignment = RoleAssignment.objects.create(
+        organization_id=incident.organization_id,
+        incident=incident,
+        role=role,
+        user=user,
+        assigned_by=actor.user,
+        assigned_at=now,
+    )
+    open_role_tasks = IncidentTask.objects.filter(incident=incident, role=role, completed_at=None)
+    if IncidentTask.objects.filter(incident=incident, role=role).exists():
+        open_role_tasks.update(assignee=user, updated_at=now)
+    else:
+        IncidentTask.objects.bulk_create(
+            IncidentTask(
+                organization_id=incident.organization_id,
+                incident=incident,
+                title=item,
+                assignee=user,
+                role=role,
+                created_by=actor.user,
+            )
+            for item in role.checklist
+        )
+    timeline_event_add(
+        incident=incident,
+        kind=TimelineKind.ROLE_ASSIGNED,
+        actor=actor,
+        payload={
+            "role": role.name,
+            "user": user.display_name,
+            "previous": previous.user.display_name if previous else None,
+        },
+    )
+    return assignment
+
+
+@transaction.atomic
+def role_release(*, incident: Incident, role: IncidentRole, actor: Actor) -> None:
+    """Leave the role unassigned (history stays)."""
+    incident = _lock(incident)
+    current = (
+        RoleAssignment.objects.filter(incident=incident, role=role, released_at=None).select_related("user").first()
+    )
+    if current is None:
+        return
+    current.released_at = timezone.now()
+    current.save(update_fields=["released_at", "updated_at"])
+    timeline_event_add(
+        incident=incident,
+        kind=TimelineKind.ROLE_RELEASED,
+        actor=actor,
+        payload={"role": role.name, "user": current.user.display_name},
+    )
+
+
+@transaction.atomic
+def task_add(*, incident: Incident, title: str, actor: Actor, assignee: User | None = None) -> IncidentTask:
+    """Add a task to the incident, optionally assigned to a member."""
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": "Describe the task."})
+    _check_member(incident.organization, assignee, "assignee")
+    task = IncidentTask.objects.create(
+        organization_id=incident.organization_id,
+        incident=incident,
+        title=title,
+        assignee=assignee,
+        created_by=actor.user,
+    )
+    timeline_event_add(
+        incident=incident,
+        kind=TimelineKind.TASK_ADDED,
+        actor=actor,
+        payload={"task": title, "assignee": assignee.display_name if assignee else None},
+    )
+    return task
+
+
+@transaction.atomic
+def task_complete(*, task: IncidentTask, actor: Actor, completed: bool = True) -> IncidentTask:
+    """Mark a task done (or not done again); idempotent."""
+    task = IncidentTask.objects.select_for_update(of=("self",)).select_related("incident").get(pk=task.pk)
+    if (task.completed_at is not None) == completed:
+        return task
+    task.completed_at = timezone.now() if completed else None
+    task.completed_by = actor.user if completed else None
+    task.save(update_fields=["completed_at", "completed_by", "updated_at"])
+    timeline_event_add(
+        incident=task.incident,
+        kind=TimelineKind.TASK_COMPLETED if completed else TimelineKind.TASK_REOPENED,
+        actor=actor,
+        payload={"task": task.title},
+    )
+    return task
+
+
+@transaction.atomic
+def task_assign(*, task: IncidentTask, assignee: User | None, actor: Actor) -> IncidentTask:
+    """Give a task to a member (or nobody)."""
+    task = IncidentTask.objects.select_for_update(of=("self",)).select_related("incident").get(pk=task.pk)
+    _check_member(task.incident.organization, assignee, "assignee")
+    task.assignee = assignee
+    task.save(update_fields=["assignee", "updated_at"])
+    return task
+
+
+# --- notes and status updates ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def note_add(*, incident: Incident, body: str, actor: Actor) -> TimelineEvent:
+    """Add a Markdown note to the timeline (stored as source, rendered sanitized)."""
+    if not (body or "").strip():
+        raise ValidationError({"body": "Write something first."})
+    return timeline_event_add(incident=incident, kind=TimelineKind.NOTE, actor=actor, body=body.strip())
+
+
+@transaction.atomic
+def timeline_event_pin(*, event: TimelineEvent, pinned: bool, actor: Actor) -> TimelineEvent:
+    """Pin (or unpin) a timeline event so it shows on top."""
+    event = TimelineEvent.objects.select_for_update(of=("self",)).select_related("incident").get(pk=event.pk)
+    if event.is_pinned == pinned:
+        return event
+    event.is_pinned = pinned
+    event.save(update_fields=["is_pinned", "updated_at"])
+    org_actions.audit_record(
+        organization=event.incident.organization,
+        actor=actor,
+        action="incident.event_pinned" if pinned else "incident.event_unpinned",
+        target_type="incident",
+        target_id=str(event.incident.number),
+        target_label=event.incident.reference,
+        changes={"event": event.pk},
+    )
+    transaction.on_commit(lambda: live.timeline_broadcast(event_id=event.pk), robust=True)
+    return event
+
+
+@transaction.atomic
+def status_update_post(
+    *,
+    incident: Incident,
+    message: str,
+    actor: Actor,
+    visibility: str = StatusUpdateVisibility.INTERNAL,
+    status: str | None = None,
+) -> StatusUpdate:
+    """Post a stakeholder update; with `status` it also moves the incident there."""
+    if not (message or "").strip():
+        raise ValidationError({"message": "Write the update."})
+    if visibility not in StatusUpdateVisibility.values:
+        raise ValidationError({"visibility": "Choose internal or external."})
+    if incident.is_drill and visibility == StatusUpdateVisibility.EXTERNAL:
+        raise ValidationError({"visibility": "Drills never publish external updates."})
+    if status and status != incident.status:
+        incident = incident_transition(incident=incident, status=status, actor=actor)
+    update = StatusUpdate.objects.create(
+        organization_id=incident.organization_id,
+        incident=incident,
+        message=message.strip(),
+        status=incident.status,
+        visibility=visibility,
+        author=actor.user,
+    )
+    timeline_event_add(
+        incident=incident,
+        kind=TimelineKind.STATUS_UPDATE,
+        actor=actor,
+        payload={"visibility": visibility, "status": incident.status},
+        body=update.message,
+    )
+    return update

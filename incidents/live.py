@@ -1,0 +1,61 @@
+"""Live push: after commit, render viewer-independent HTML fragments and send them to the groups
+that browsers joined through the consumers. htmx's ws extension swaps them in (hx-swap-oob)."""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.template.loader import render_to_string
+
+from incidents.models import TimelineEvent
+
+logger = logging.getLogger(__name__)
+
+
+def incident_group(incident_id: int) -> str:
+    return f"incident.{incident_id}"
+
+
+def org_incidents_group(organization_id: int) -> str:
+    return f"org.{organization_id}.incidents"
+
+
+def render_timeline_message(event: TimelineEvent) -> str:
+    """The websocket message for one event: the event itself plus the incident's refreshed summary."""
+    return render_to_string(
+        "incidents/partials/_live_timeline_message.html", {"event": event, "incident": event.incident}
+    )
+
+
+def _send(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # a push must never undo or fail the write it reports; browsers catch up on reconnect
+        logger.exception("live push to %s failed", group)
+
+
+def timeline_broadcast(*, event_id: int) -> None:
+    """Push one timeline event to every browser that has its incident open (called after commit)."""
+    event = (
+        TimelineEvent.objects.select_related("incident__severity", "incident__organization", "actor_user")
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        return
+    html = render_timeline_message(event)
+    _send(incident_group(event.incident_id), {"type": "timeline.event", "html": html, "event_id": event.pk})
+
+
+def incident_list_broadcast(*, incident_id: int) -> None:
+    """Push an incident's refreshed row to every browser on the org's incident list (after commit)."""
+    from incidents import selectors
+
+    incident = selectors.incident_list_queryset().filter(pk=incident_id).first()
+    if incident is None:
+        return
+    html = render_to_string("incidents/partials/_live_incident_row.html", {"incident": incident})
+    _send(org_incidents_group(incident.organization_id), {"type": "incident.row", "html": html})

@@ -1,0 +1,203 @@
+"""Reads of the incidents app shared by pages, the API and the consumers."""
+
+from datetime import date
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from incidents.models import (
+    OPEN_STATUSES,
+    Incident,
+    IncidentRole,
+    IncidentService,
+    IncidentTask,
+    RoleAssignment,
+    Severity,
+    StatusUpdate,
+    TimelineEvent,
+)
+from orgs.models import Membership, Organization, User
+from services.models import Service, ServiceRespondingTeam
+
+TIMELINE_PAGE = 50
+INCIDENT_SORTS = {
+    "newest": ["-declared_at", "-number"],
+    "oldest": ["declared_at", "number"],
+    "severity": ["severity__rank", "-declared_at"],
+    "number": ["-number"],
+}
+
+
+def severity_list(*, organization: Organization) -> QuerySet[Severity]:
+    return Severity.objects.for_org(organization).order_by("rank")
+
+
+def role_list(*, organization: Organization) -> QuerySet[IncidentRole]:
+    return IncidentRole.objects.for_org(organization).order_by("position", "name")
+
+
+def incident_list_queryset() -> QuerySet[Incident]:
+    """Incidents with what a list row shows, in a constant number of queries."""
+    commanders = RoleAssignment.objects.filter(released_at=None, role__is_commander=True).select_related("user")
+    return Incident.objects.select_related("severity", "organization").prefetch_related(
+        Prefetch("service_links", queryset=IncidentService.objects.select_related("service")),
+        Prefetch("role_assignments", queryset=commanders, to_attr="current_commanders"),
+    )
+
+
+def incident_list(
+    *,
+    organization: Organization,
+    status: str = "",
+    severity: str = "",
+    service: str = "",
+    team: str = "",
+    is_drill: bool | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    search: str = "",
+    sort: str = "",
+) -> QuerySet[Incident]:
+    """The org's incidents, filtered; open ones first unless another sort is asked for.
+
+    `status` is a status value or "open"/"closed"; `service` a service slug; `team` a team slug
+    (owner or responding team of an affected service).
+    """
+    qs = incident_list_queryset().filter(organization=organization)
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status == "closed":
+        qs = qs.exclude(status__in=OPEN_STATUSES)
+    elif status:
+        qs = qs.filter(status=status)
+    if severity:
+        qs = qs.filter(severity__name=severity)
+    if service:
+        qs = qs.filter(Exists(IncidentService.objects.filter(incident=OuterRef("pk"), service__slug=service)))
+    if team:
+        responding = ServiceRespondingTeam.objects.filter(service=OuterRef("service_id"), team__slug=team)
+        links = IncidentService.objects.filter(incident=OuterRef("pk")).filter(
+            Q(service__owner_team__slug=team) | Exists(responding)
+        )
+        qs = qs.filter(Exists(links))
+    if is_drill is not None:
+        qs = qs.filter(is_drill=is_drill)
+    if since:
+        qs = qs.filter(declared_at__date__gte=since)
+    if until:
+        qs = qs.filter(declared_at__date__lte=until)
+    if search:
+        number = search.upper().removeprefix("INC-")
+        match = Q(title__icontains=search) | Q(summary__icontains=search)
+        if number.isdigit():
+            match |= Q(number=int(number))
+        qs = qs.filter(match)
+    if sort in INCIDENT_SORTS:
+        return qs.order_by(*INCIDENT_SORTS[sort])
+    open_first = Q(status__in=OPEN_STATUSES)
+    return qs.annotate(is_open_sort=ExpressionWrapper(open_first, output_field=BooleanField())).order_by(
+        "-is_open_sort", "-declared_at", "-number"
+    )
+
+
+def incident_get(*, organization: Organization, number: int) -> Incident:
+    """One incident of the org by its number (404 otherwise) with what its page shows."""
+    qs = (
+        incident_list_queryset()
+        .filter(organization=organization)
+        .prefetch_related(
+            Prefetch(
+                "service_links",
+                queryset=IncidentService.objects.select_related("service__owner_team").prefetch_related(
+                    "service__links", "service__owner_team__team_memberships__user"
+                ),
+            ),
+        )
+    )
+    return get_object_or_404(qs, number=number)
+
+
+def incident_id_for_member(*, user: User, org_slug: str, number: int | None = None) -> int | None:
+    """For the consumers: the incident id (or org id when `number` is None) if `user` is a member, else None."""
+    if user is None or not user.is_authenticated:
+        return None
+    membership = Membership.objects.filter(user=user, organization__slug=org_slug).first()
+    if membership is None:
+        return None
+    if number is None:
+        return membership.organization_id
+    return (
+        Incident.objects.filter(organization_id=membership.organization_id, number=number)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def timeline_list(
+    *, incident: Incident, kind: str = "", before_id: int | None = None, limit: int = TIMELINE_PAGE
+) -> list[TimelineEvent]:
+    """Newest-first page of the timeline (keyset on id), optionally of one kind."""
+    qs = TimelineEvent.objects.filter(incident=incident).select_related("actor_user")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if before_id:
+        qs = qs.filter(id__lt=before_id)
+    return list(qs.order_by("-occurred_at", "-id")[:limit])
+
+
+def timeline_pinned(*, incident: Incident) -> list[TimelineEvent]:
+    return list(TimelineEvent.objects.filter(incident=incident, is_pinned=True).order_by("-occurred_at", "-id"))
+
+
+def timeline_after(*, incident_id: int, after_id: int, limit: int = 500) -> list[TimelineEvent]:
+    """Events a reconnecting browser missed, oldest first."""
+    return list(
+        TimelineEvent.objects.filter(incident_id=incident_id, id__gt=after_id)
+        .select_related("incident__severity", "incident__organization", "actor_user")
+        .order_by("id")[:limit]
+    )
+
+
+def timeline_event_get(*, incident: Incident, event_id: int) -> TimelineEvent:
+    return get_object_or_404(TimelineEvent.objects.filter(incident=incident), pk=event_id)
+
+
+def role_board(*, incident: Incident) -> list[tuple[IncidentRole, RoleAssignment | None]]:
+    """Every org role with its current holder (or None)."""
+    current = {
+        a.role_id: a for a in RoleAssignment.objects.filter(incident=incident, released_at=None).select_related("user")
+    }
+    return [(role, current.get(role.pk)) for role in role_list(organization=incident.organization)]
+
+
+def role_history(*, incident: Incident) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(incident=incident).select_related("role", "user").order_by("assigned_at")
+
+
+def task_list(*, incident: Incident) -> QuerySet[IncidentTask]:
+    return (
+        IncidentTask.objects.filter(incident=incident)
+        .select_related("assignee", "role")
+        .order_by("completed_at", "created_at", "id")
+    )
+
+
+def task_get(*, incident: Incident, uuid: str) -> IncidentTask:
+    return get_object_or_404(IncidentTask.objects.filter(incident=incident), uuid=uuid)
+
+
+def status_update_list(*, incident: Incident) -> QuerySet[StatusUpdate]:
+    return StatusUpdate.objects.filter(incident=incident).select_related("author").order_by("-created_at", "-id")
+
+
+def service_incidents(*, service: Service, limit: int = 10) -> dict[str, list[Incident]]:
+    """A service's open incidents and its most recent closed ones, for the service page."""
+    qs = incident_list_queryset().filter(service_links__service=service)
+    return {
+        "open": list(qs.filter(status__in=OPEN_STATUSES).order_by("severity__rank", "-declared_at")),
+        "recent": list(qs.exclude(status__in=OPEN_STATUSES).order_by("-declared_at")[:limit]),
+    }
+
+
+def member_choices(*, organization: Organization) -> QuerySet[User]:
+    return User.objects.filter(memberships__organization=organization).order_by("full_name", "email")
