@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from incidents import demo as incidents_demo
 from orgs import demo
 from services import demo as services_demo
 
@@ -10,6 +11,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         organization = demo.seed_demo()
         services_demo.seed_demo(organization=organization)
+        incidents_demo.seed_demo(organization=organization)
         self.stdout.write(
             f"Demo organization '{organization.slug}' ready. Sign in as {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}"
         )
