@@ -33,6 +33,7 @@ from orgs.forms import (
 from orgs.models import User
 from orgs.permissions import ADMIN, assignable_roles, can_assign_role, role_required
 from orgs.tenancy import Actor
+from services import selectors as services_selectors
 
 PAGE_SIZE = 50
 
@@ -335,6 +336,7 @@ def team_detail(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
         "members": members,
         "member_form": TeamMemberForm(candidates=candidates) if candidates else None,
         "can_manage": request.membership.has_role(ADMIN),
+        "services": services_selectors.team_services(team=team),
     }
     return render(request, "orgs/team_detail.html", context)
 

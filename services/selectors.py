@@ -113,7 +113,7 @@ class Graph:
 
 
 def dependency_graph(*, organization: Organization) -> Graph:
-    """All non-archived services and edges of the org in two queries."""
+    """All services of the org (archived ones too, so old edges still resolve) and its edges, in two queries."""
     services = {s.pk: s for s in Service.objects.for_org(organization).select_related("owner_team")}
     graph = Graph(services=services)
     for source, target in ServiceDependency.objects.for_org(organization).values_list("service_id", "depends_on_id"):
