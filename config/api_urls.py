@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from incidents.api import views as incidents_api
 from orgs.api import views as orgs_api
 from services.api import views as services_api
 
@@ -14,5 +15,8 @@ router.register("invitations", orgs_api.InvitationViewSet, basename="invitation"
 router.register("api-tokens", orgs_api.ApiTokenViewSet, basename="api-token")
 router.register("audit-events", orgs_api.AuditEventViewSet, basename="audit-event")
 router.register("services", services_api.ServiceViewSet, basename="service")
+router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
+router.register("severities", incidents_api.SeverityViewSet, basename="severity")
+router.register("incident-roles", incidents_api.IncidentRoleViewSet, basename="incident-role")
 
 urlpatterns = router.urls

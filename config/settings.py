@@ -194,6 +194,11 @@ SPECTACULAR_SETTINGS = {
         "ApiTokenRoleEnum": "orgs.models.ApiTokenRole",
         "ServiceKindEnum": "services.models.ServiceKind",
         "ServiceLinkKindEnum": "services.models.ServiceLinkKind",
+        "IncidentStatusEnum": "incidents.models.IncidentStatus",
+        "IncidentStatusFilterEnum": "incidents.api.serializers.STATUS_FILTER_CHOICES",
+        "IncidentInitialStatusEnum": "incidents.api.serializers.INITIAL_STATUS_CHOICES",
+        "TimelineKindEnum": "incidents.models.TimelineKind",
+        "StatusUpdateVisibilityEnum": "incidents.models.StatusUpdateVisibility",
     },
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
