@@ -13,6 +13,8 @@ urlpatterns = [
     path("invitations/<str:token>/", orgs_views.invitation_accept, name="invitation-accept"),
     path("orgs/new/", orgs_views.organization_create, name="organization-create"),
     path("o/<slug:org_slug>/", include("orgs.urls")),
+    path("o/<slug:org_slug>/services/", include("services.urls")),
+    path("o/<slug:org_slug>/incidents/", include("incidents.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     path(

@@ -116,7 +116,10 @@ def _health_for(rank: int) -> str:
 
 def services_health_sync(*, services: list[Service], actor: Actor) -> None:
     """A service's health follows its worst open (non-drill) incident; operational once none is open."""
-    for service in services:
+    # Lock the rows (in pk order) and read health from the database: a caller's Service may be stale, and two
+    # incidents of one service changing at once must not leave the health of whichever computed first.
+    locked = Service.objects.select_for_update().filter(pk__in={service.pk for service in services}).order_by("pk")
+    for service in locked:
         worst = (
             Incident.objects.filter(service_links__service=service, status__in=OPEN_STATUSES, is_drill=False)
             .order_by("severity__rank")
@@ -161,7 +164,6 @@ def incident_declare(
     status: str = IncidentStatus.INVESTIGATING,
 ) -> Incident:
     """Declare an incident with the next per-org number; the declarer (or `commander`) becomes IC."""
-    organization_defaults_ensure(organization=organization)
     services = list(services or [])
     now = timezone.now()
     title = (title or "").strip()
@@ -214,7 +216,7 @@ def incident_declare(
             role_assign(incident=incident, role=role, user=commander, actor=actor)
     if not is_drill:
         services_health_sync(services=services, actor=actor)
-    transaction.on_commit(lambda: live.incident_list_broadcast(incident_id=incident.pk), robust=True)
+    transaction.on_commit(lambda: live.incident_list_broadcast(incident_id=incident.pk, created=True), robust=True)
     return incident
 
 
@@ -250,7 +252,8 @@ def incident_transition(*, incident: Incident, status: str, actor: Actor) -> Inc
             if FORWARD.index(step) <= reached and getattr(incident, field) is None:
                 setattr(incident, field, now)
                 fields.append(field)
-        if incident.acknowledged_at is None:
+        if incident.acknowledged_at is None and (actor.user is not None or actor.token is not None):
+            # Someone (a person or their API client) moving it on has seen it; the system does not (MTTA).
             incident.acknowledged_at = now
             fields.append("acknowledged_at")
     incident.status = status
@@ -485,11 +488,24 @@ def task_complete(*, task: IncidentTask, actor: Actor, completed: bool = True) -
 
 @transaction.atomic
 def task_assign(*, task: IncidentTask, assignee: User | None, actor: Actor) -> IncidentTask:
-    """Give a task to a member (or nobody)."""
-    task = IncidentTask.objects.select_for_update(of=("self",)).select_related("incident").get(pk=task.pk)
+    """Give a task to a member (or nobody); a no-op when nothing changes."""
+    task = IncidentTask.objects.select_for_update(of=("self",)).select_related("incident", "assignee").get(pk=task.pk)
     _check_member(task.incident.organization, assignee, "assignee")
+    if task.assignee_id == (assignee.pk if assignee else None):
+        return task
+    previous = task.assignee
     task.assignee = assignee
     task.save(update_fields=["assignee", "updated_at"])
+    timeline_event_add(
+        incident=task.incident,
+        kind=TimelineKind.TASK_ASSIGNED,
+        actor=actor,
+        payload={
+            "task": task.title,
+            "assignee": assignee.display_name if assignee else None,
+            "previous": previous.display_name if previous else None,
+        },
+    )
     return task
 
 
@@ -541,6 +557,7 @@ def status_update_post(
         raise ValidationError({"visibility": "Choose internal or external."})
     if incident.is_drill and visibility == StatusUpdateVisibility.EXTERNAL:
         raise ValidationError({"visibility": "Drills never publish external updates."})
+    incident = _lock(incident)  # the update records the status as it is now, not as a caller last loaded it
     if status and status != incident.status:
         incident = incident_transition(incident=incident, status=status, actor=actor)
     update = StatusUpdate.objects.create(

@@ -50,12 +50,13 @@ def timeline_broadcast(*, event_id: int) -> None:
     _send(incident_group(event.incident_id), {"type": "timeline.event", "html": html, "event_id": event.pk})
 
 
-def incident_list_broadcast(*, incident_id: int) -> None:
-    """Push an incident's refreshed row to every browser on the org's incident list (after commit)."""
+def incident_list_broadcast(*, incident_id: int, created: bool = False) -> None:
+    """Push an incident's row to every browser on the org's incident list (after commit): a new incident's
+    row goes on top, a changed one replaces its row in place."""
     from incidents import selectors
 
     incident = selectors.incident_list_queryset().filter(pk=incident_id).first()
     if incident is None:
         return
-    html = render_to_string("incidents/partials/_live_incident_row.html", {"incident": incident})
+    html = render_to_string("incidents/partials/_live_incident_row.html", {"incident": incident, "created": created})
     _send(org_incidents_group(incident.organization_id), {"type": "incident.row", "html": html})

@@ -210,6 +210,7 @@ class TimelineKind(models.TextChoices):
     TASK_ADDED = "task_added", "Task added"
     TASK_COMPLETED = "task_completed", "Task completed"
     TASK_REOPENED = "task_reopened", "Task reopened"
+    TASK_ASSIGNED = "task_assigned", "Task assigned"
     NOTE = "note", "Note"
     STATUS_UPDATE = "status_update", "Status update"
 

@@ -105,13 +105,8 @@ def incident_get(*, organization: Organization, number: int) -> Incident:
     qs = (
         incident_list_queryset()
         .filter(organization=organization)
-        .prefetch_related(
-            Prefetch(
-                "service_links",
-                queryset=IncidentService.objects.select_related("service__owner_team").prefetch_related(
-                    "service__links", "service__owner_team__team_memberships__user"
-                ),
-            ),
+        .prefetch_related(  # extends the list's service_links prefetch (a second Prefetch of it would clash)
+            "service_links__service__links", "service_links__service__owner_team__team_memberships__user"
         )
     )
     return get_object_or_404(qs, number=number)

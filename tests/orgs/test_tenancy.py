@@ -18,6 +18,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from incidents import actions as incident_actions
+from incidents import config_actions as incident_config_actions
+from incidents.models import Incident, IncidentRole, IncidentTask, Severity, StatusUpdate, TimelineEvent
 from orgs import urls as orgs_urls
 from orgs.models import (
     ApiToken,
@@ -31,7 +34,9 @@ from orgs.models import (
     TeamMembership,
     User,
 )
-from orgs.tenancy import FIREBREAK_APPS, GLOBAL_MODELS
+from orgs.tenancy import FIREBREAK_APPS, GLOBAL_MODELS, Actor
+from services import actions as service_actions
+from services.models import Service
 from tests.factories import AuditEventFactory, InvitationFactory, MembershipFactory, TeamFactory, api_token_for
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +70,14 @@ class OrgA:
     invitation: Invitation
     token: ApiToken
     audit_event: AuditEvent
+    service: Service  # owned by `team`, depends on `upstream_service`
+    upstream_service: Service
+    severity: Severity
+    incident_role: IncidentRole  # the commander role, held by `owner` on `incident`
+    incident: Incident  # affects `service`, declared by `owner`
+    task: IncidentTask
+    note: TimelineEvent
+    status_update: StatusUpdate
 
 
 # basename of a router registration -> URL kwargs naming one of org A's objects.
@@ -74,6 +87,15 @@ ROUTE_LOOKUPS: dict[str, Callable[[OrgA], dict[str, str]]] = {
     "invitation": lambda a: {"id": str(a.invitation.uuid)},
     "api-token": lambda a: {"id": str(a.token.uuid)},
     "audit-event": lambda a: {"id": str(a.audit_event.uuid)},
+    "service": lambda a: {"slug": a.service.slug, "depends_on": a.upstream_service.slug},
+    "incident": lambda a: {
+        "number": str(a.incident.number),
+        "role_slug": a.incident_role.slug,
+        "task_id": str(a.task.uuid),
+        "event_id": str(a.note.pk),
+    },
+    "severity": lambda a: {"name": a.severity.name},
+    "incident-role": lambda a: {"slug": a.incident_role.slug},
 }
 
 # Namespaced URL name of a page under /o/<org_slug>/ -> its other kwargs, naming one of org A's objects.
@@ -87,10 +109,39 @@ PAGE_LOOKUPS: dict[str, Callable[[OrgA], dict[str, str]]] = {
     "orgs:team-member-add": lambda a: {"slug": a.team.slug},
     "orgs:team-member-remove": lambda a: {"slug": a.team.slug, "uuid": str(a.second_member.user.uuid)},
     "orgs:api-token-revoke": lambda a: {"uuid": str(a.token.uuid)},
+    "services:service-list": lambda a: {},
+    "services:service-create": lambda a: {},
+    "services:service-hygiene": lambda a: {},
+    "services:service-import": lambda a: {},
+    "services:service-export": lambda a: {},
+    "services:service-detail": lambda a: {"slug": a.service.slug},
+    "services:service-update": lambda a: {"slug": a.service.slug},
+    "services:service-health": lambda a: {"slug": a.service.slug},
+    "services:service-archive": lambda a: {"slug": a.service.slug},
+    "services:service-unarchive": lambda a: {"slug": a.service.slug},
+    **{
+        f"incidents:incident-{name}": lambda a: {"number": str(a.incident.number)}
+        for name in (
+            "detail",
+            "update",
+            "transition",
+            "severity",
+            "milestones",
+            "role-assign",
+            "role-release",
+            "task-add",
+            "note-add",
+            "status-update",
+        )
+    },
+    "incidents:incident-list": lambda a: {},
+    "incidents:incident-create": lambda a: {},
+    "incidents:incident-task-toggle": lambda a: {"number": str(a.incident.number), "uuid": str(a.task.uuid)},
+    "incidents:incident-event-pin": lambda a: {"number": str(a.incident.number), "event_id": str(a.note.pk)},
 }
 
 # Identifiers that exist in no org: what a request for a missing object looks like.
-MISSING_LOOKUPS = {"slug": "no-such-object", "uuid": str(uuid.UUID(int=1)), "number": "999999"}
+MISSING_LOOKUPS = {"slug": "no-such-object", "uuid": str(uuid.UUID(int=1)), "number": "999999", "event_id": "999999"}
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -259,7 +310,37 @@ def org_a(org: Organization, owner: Membership) -> OrgA:
     invitation = InvitationFactory(organization=org, email="invitee@acme.test", invited_by=owner.user)
     token, _ = api_token_for(org, "admin", name="Acme deploy bot")
     event = AuditEventFactory(organization=org, target_id=team.slug, target_label=team.name)
-    return OrgA(org, owner, second, team, invitation, token, event)
+    system = Actor.system()
+    upstream = service_actions.service_create(organization=org, actor=system, name="Acme Ledger DB", tier=1)
+    service = service_actions.service_create(
+        organization=org,
+        actor=system,
+        name="Acme Ledger",
+        owner_team=team,
+        labels={"acme-label": "acme-value"},
+        links=[{"kind": "runbook", "title": "Acme runbook", "url": "https://runbooks.acme.test/ledger"}],
+        dependencies=[upstream],
+    )
+    # Not the default roles: a slug like "scribe" would be found inside any response's "description".
+    severity = incident_config_actions.severity_create(
+        organization=org, actor=system, name="SEV1", rank=1, description="Everything at acme.test is down."
+    )
+    role = incident_config_actions.incident_role_create(
+        organization=org, actor=system, name="Acme Commander", checklist=["Call the acme bridge"], is_commander=True
+    )
+    acting_owner = Actor(user=owner.user)
+    incident = incident_actions.incident_declare(
+        organization=org, actor=acting_owner, title="Acme ledger down", severity=severity, services=[service]
+    )
+    task = incident_actions.task_add(
+        incident=incident, title="Check the acme ledger", actor=acting_owner, assignee=second.user
+    )
+    note = incident_actions.note_add(incident=incident, body="Ledger writes fail for acme.", actor=acting_owner)
+    update = incident_actions.status_update_post(incident=incident, message="Acme is on it.", actor=acting_owner)
+    return OrgA(
+        *(org, owner, second, team, invitation, token, event, service, upstream),
+        *(severity, role, incident, task, note, update),
+    )
 
 
 @pytest.fixture

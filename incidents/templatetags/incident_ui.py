@@ -1,0 +1,176 @@
+"""Template helpers of the incident pages and their live fragments (which render outside any view, so
+everything here is viewer-independent: times are UTC in `<time datetime>` and localised by firebreak-live.js)."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+
+from incidents.forms import MILESTONE_LABELS
+from incidents.models import Incident, IncidentStatus, RoleAssignment, Severity, allowed_transitions
+
+register = template.Library()
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if not isinstance(value, datetime):
+        return None
+    return timezone.localtime(value, UTC) if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+
+
+@register.simple_tag
+def ts(value: Any, style: str = "datetime") -> str:
+    """`<time>` in UTC that firebreak-live.js shows in the viewer's zone: style time|datetime|relative|date."""
+    moment = _as_datetime(value)
+    if moment is None:
+        return "—"
+    if style == "relative":
+        text = f"{timesince(moment, depth=1)} ago"
+    else:
+        text = moment.strftime({"time": "%H:%M:%S UTC", "date": "%Y-%m-%d"}.get(style, "%Y-%m-%d %H:%M UTC"))
+    return format_html(
+        '<time datetime="{}" data-ts="{}" title="{}">{}</time>',
+        moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        style,
+        moment.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        text,
+    )
+
+
+def duration_text(delta: timedelta) -> str:
+    """2d 4h · 3h 12m · 14m · 40s: the two largest units, for people scanning a list."""
+    seconds = max(int(delta.total_seconds()), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    if minutes:
+        return f"{minutes}m"
+    return f"{seconds}s"
+
+
+def incident_end(incident: Incident) -> datetime | None:
+    """When the impact ended: resolved (or closed, for declined/canceled/merged ones); None while open."""
+    if incident.is_open:
+        return None
+    return incident.resolved_at or incident.closed_at or incident.updated_at
+
+
+@register.simple_tag
+def incident_duration(incident: Incident) -> str:
+    """Open: time since impact started, ticking in the browser. Closed: started → resolved."""
+    end = incident_end(incident)
+    start = _as_datetime(incident.started_at)
+    text = duration_text((end or timezone.now()) - incident.started_at)
+    if end is None:
+        return format_html(
+            '<span class="duration is-running" data-duration-start="{}" title="Since impact started">{}</span>',
+            start.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            text,
+        )
+    return format_html('<span class="duration" title="Impact started → resolved">{}</span>', text)
+
+
+@register.filter
+def commander(incident: Incident) -> Any:
+    """The current Incident Commander (prefetched on pages; one query in a live fragment)."""
+    prefetched = getattr(incident, "current_commanders", None)
+    if prefetched is None:
+        prefetched = list(
+            RoleAssignment.objects.filter(incident=incident, released_at=None, role__is_commander=True).select_related(
+                "user"
+            )
+        )
+    return prefetched[0].user if prefetched else None
+
+
+@register.filter
+def status_label(value: str) -> str:
+    try:
+        return IncidentStatus(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def milestone_label(field: str) -> str:
+    return MILESTONE_LABELS.get(field, field.replace("_", " ").removesuffix(" at"))
+
+
+@register.filter
+def initials(label: str) -> str:
+    parts = (label or "?").replace("@", " ").replace(".", " ").split()
+    return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+@register.filter
+def field_label(field: str) -> str:
+    return {"title": "Title", "summary": "Summary", "customer_impact": "Customer impact"}.get(field, field)
+
+
+STATUS_ACTIONS = {
+    "triage": "Back to triage",
+    "investigating": "Investigating",
+    "identified": "Cause identified",
+    "monitoring": "Mitigated, monitoring",
+    "resolved": "Resolve",
+    "closed": "Close",
+    "declined": "Decline (false alarm)",
+    "merged": "Merged into another",
+    "canceled": "Cancel incident",
+}
+
+
+@register.filter
+def transitions(status: str) -> list[str]:
+    """The statuses the incident may move to next (incidents.models.allowed_transitions)."""
+    return allowed_transitions(status)
+
+
+@register.filter
+def status_action(target: str, current: str = "") -> str:
+    """Button text for moving to `target` ("Reopen" when a resolved incident goes back to investigating)."""
+    if target == "investigating" and current == "resolved":
+        return "Reopen"
+    return STATUS_ACTIONS.get(target, status_label(target))
+
+
+@register.simple_tag
+def status_badge(status: str) -> str:
+    return format_html('<span class="badge badge-status-{}">{}</span>', status, status_label(status))
+
+
+@register.simple_tag
+def severity_badge(severity: Any) -> str:
+    """A severity (or, in old timeline payloads, its name) as a badge; colours follow the rank."""
+    if isinstance(severity, Severity):
+        return format_html(
+            '<span class="badge badge-sev{}" title="{}">{}</span>', severity.rank, severity.description, severity.name
+        )
+    return format_html('<span class="badge badge-sev badge-{}">{}</span>', str(severity).lower(), severity)
+
+
+@register.simple_tag
+def severity_options(incident: Incident, given: Any = None) -> Any:
+    """The org's severities for the change-severity menu: the page passes them, a live fragment loads them."""
+    if given:
+        return given
+    return Severity.objects.for_org(incident.organization_id).order_by("rank")
+
+
+@register.filter
+def offset_from(value: Any, start: Any) -> str:
+    """“+12m” after `start` (a milestone against impact start), empty when either is missing."""
+    moment, origin = _as_datetime(value), _as_datetime(start)
+    if moment is None or origin is None:
+        return ""
+    return ("+" if moment >= origin else "\u2212") + duration_text(abs(moment - origin))

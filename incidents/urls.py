@@ -1,0 +1,22 @@
+from django.urls import path
+
+from incidents import views
+
+app_name = "incidents"
+
+urlpatterns = [
+    path("", views.incident_list, name="incident-list"),
+    path("declare/", views.incident_create, name="incident-create"),
+    path("<int:number>/", views.incident_detail, name="incident-detail"),
+    path("<int:number>/edit/", views.incident_update, name="incident-update"),
+    path("<int:number>/transition/", views.incident_transition, name="incident-transition"),
+    path("<int:number>/severity/", views.incident_severity, name="incident-severity"),
+    path("<int:number>/milestones/", views.incident_milestones, name="incident-milestones"),
+    path("<int:number>/roles/assign/", views.incident_role_assign, name="incident-role-assign"),
+    path("<int:number>/roles/release/", views.incident_role_release, name="incident-role-release"),
+    path("<int:number>/tasks/", views.incident_task_add, name="incident-task-add"),
+    path("<int:number>/tasks/<uuid:uuid>/toggle/", views.incident_task_toggle, name="incident-task-toggle"),
+    path("<int:number>/notes/", views.incident_note_add, name="incident-note-add"),
+    path("<int:number>/updates/", views.incident_status_update, name="incident-status-update"),
+    path("<int:number>/timeline/<int:event_id>/pin/", views.incident_event_pin, name="incident-event-pin"),
+]

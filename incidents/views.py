@@ -1,0 +1,403 @@
+"""Pages of the incidents app: the incident list, declaring, and the incident page responders work in.
+
+Every state change is a POST that calls one action and redirects back to the incident (the change
+reaches every open browser, this one included, through the live timeline). A refused change
+re-renders the incident page with the reason and status 400."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from incidents import actions, selectors
+from incidents.forms import (
+    IncidentDeclareForm,
+    IncidentFilterForm,
+    IncidentUpdateForm,
+    MilestonesForm,
+    NoteForm,
+    PinForm,
+    RoleAssignForm,
+    RoleReleaseForm,
+    SeverityForm,
+    StatusUpdateForm,
+    TaskAddForm,
+    TaskToggleForm,
+    TimelineFilterForm,
+    TransitionForm,
+)
+from incidents.models import MILESTONES, Incident, IncidentStatus, TimelineKind
+from orgs.permissions import RESPONDER, role_required
+from orgs.tenancy import Actor
+from orgs.views import form_add_validation_error, paginate
+from services import selectors as service_selectors
+
+DETAIL = "incidents/incident_detail.html"
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def incident_redirect(incident: Incident, anchor: str = "") -> HttpResponse:
+    response = redirect("incidents:incident-detail", org_slug=incident.organization.slug, number=incident.number)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+def blast_radius(incident: Incident) -> list[Any]:
+    """Services that depend on any affected service (not affected themselves), nearest first, in two queries."""
+    affected = [link.service for link in incident.service_links.all()]
+    if not affected:
+        return []
+    graph = service_selectors.dependency_graph(organization=incident.organization)
+    affected_ids = {service.pk for service in affected}
+    nearest: dict[int, Any] = {}
+    for service in affected:
+        for reached in service_selectors.blast_radius(service=service, graph=graph):
+            known = nearest.get(reached.service.pk)
+            if reached.service.pk not in affected_ids and (known is None or reached.distance < known.distance):
+                nearest[reached.service.pk] = reached
+    return sorted(nearest.values(), key=lambda r: (r.distance, r.service.tier, r.service.name))
+
+
+def timeline_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+    """One newest-first page of the timeline (keyset on event id), optionally of one kind."""
+    form = TimelineFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    kind, before = filters.get("kind") or "", filters.get("before")
+    page = selectors.timeline_list(incident=incident, kind=kind, before_id=before, limit=selectors.TIMELINE_PAGE + 1)
+    events, more = page[: selectors.TIMELINE_PAGE], len(page) > selectors.TIMELINE_PAGE
+    if kind or before:  # the browser catches up from the newest event of any kind, not from this page's newest
+        newest = selectors.timeline_list(incident=incident, limit=1)
+        latest = newest[0].pk if newest else 0
+    else:
+        latest = events[0].pk if events else 0
+    return {
+        "incident": incident,
+        "events": events,
+        "latest_event_id": latest,
+        "older_than": events[-1].pk if more else None,
+        "kind": kind,
+        "before": before,
+    }
+
+
+def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -> dict[str, Any]:
+    """Everything the incident page shows, in a constant number of queries whatever the timeline's length."""
+    can_respond = request.membership.has_role(RESPONDER)
+    tasks = list(selectors.task_list(incident=incident))
+    context = {
+        **timeline_context(request, incident),
+        "can_respond": can_respond,
+        "viewer": not can_respond,
+        "pinned": selectors.timeline_pinned(incident=incident),
+        "roles": selectors.role_board(incident=incident),
+        "role_history": list(selectors.role_history(incident=incident)),
+        "tasks": tasks,
+        "tasks_done": sum(1 for task in tasks if task.completed_at),
+        "members": list(selectors.member_choices(organization=incident.organization)) if can_respond else [],
+        "severities": list(selectors.severity_list(organization=incident.organization)),
+        "blast_radius": blast_radius(incident),
+        "milestones": [(name, getattr(incident, name)) for name in MILESTONES],
+        "kinds": TimelineKind.choices,
+        "note_form": NoteForm(),
+        "update_form": StatusUpdateForm(incident=incident),
+        "task_form": TaskAddForm(organization=incident.organization),
+    }
+    context.update(overrides)
+    return context
+
+
+def refuse(request: HttpRequest, incident: Incident, form: Form, what: str, **extra: Any) -> HttpResponse:
+    """The incident page again with why `what` did not happen (400); `extra` keeps what was typed."""
+    errors = [str(e) for errors in form.errors.values() for e in errors]
+    context = detail_context(request, incident, refused=what, refused_errors=errors, **extra)
+    return render(request, DETAIL, context, status=400)
+
+
+def apply(
+    request: HttpRequest,
+    incident: Incident,
+    form: Form,
+    change: Callable[[dict[str, Any]], Any],
+    done: str,
+    refused: str,
+    anchor: str = "",
+    **extra: Any,
+) -> HttpResponse:
+    """Run `change` with a valid form's data; redirect to the incident, or re-render it with the errors."""
+    if form.is_valid():
+        try:
+            change(form.cleaned_data)
+        except ValidationError as exc:
+            form_add_validation_error(form, exc)
+        else:
+            messages.success(request, done)
+            return incident_redirect(incident, anchor)
+    return refuse(request, incident, form, refused, **extra)
+
+
+def get_incident(request: HttpRequest, number: int) -> Incident:
+    return selectors.incident_get(organization=request.organization, number=number)
+
+
+# --- list and declare ---------------------------------------------------------------------------------
+
+
+@require_GET
+def incident_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    form = IncidentFilterForm(request.GET, organization=request.organization)
+    filters = form.filters()
+    page = paginate(request, selectors.incident_list(organization=request.organization, **filters))
+    query = request.GET.copy()
+    query.pop("page", None)
+    filtered = any(value not in ("", None) for key, value in filters.items() if key != "sort")
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "filtered": filtered,
+        "live_insert": not filtered and not filters["sort"] and page.number == 1,
+        "can_respond": request.membership.has_role(RESPONDER),
+    }
+    return render(request, "incidents/incident_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(RESPONDER)
+def incident_create(request: HttpRequest, org_slug: str) -> HttpResponse:
+    form = IncidentDeclareForm(request.POST or None, organization=request.organization, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = actions.incident_declare(
+                organization=request.organization, actor=Actor.from_request(request), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_add_validation_error(form, exc)
+        else:
+            messages.success(request, f"{incident.reference} declared. You are on the incident page: work it here.")
+            return incident_redirect(incident)
+    return render(request, "incidents/incident_create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# --- the incident page --------------------------------------------------------------------------------
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def incident_detail(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    incident = get_incident(request, number)
+    if request.htmx and request.GET.get("before"):
+        return render(request, f"{DETAIL}#timeline-page", timeline_context(request, incident))
+    if request.htmx and request.GET.get("part") == "side":  # roles, tasks, services: refreshed after live events
+        return render(request, f"{DETAIL}#incident-side", detail_context(request, incident))
+    return render(request, DETAIL, detail_context(request, incident))
+
+
+@require_POST
+@role_required(RESPONDER)
+def incident_transition(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    incident = get_incident(request, number)
+    form = TransitionForm(request.POST)
+    status = IncidentStatus(form.data["status"]).label if form.data.get("status") in IncidentStatus.values else "?"
+    return apply(
+        request,
+        incident,
+        form,
+        lambda data: actions.incident_transition(incident=incident, actor=Actor.from_request(request), **data),
+        f"{incident.reference} is now {status.lower()}.",
+        "The status did not change",
+    )
+
+
+@require_POST
+@role_required(RESPONDER)
+def incident_severity(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    incident = get_incident(request, number)
+    form = SeverityForm(request.POST, organization=request.organization)
+    return apply(
+        request,
+        incident,
+        form,
+        lambda data: actions.incident_update(incident=incident, actor=Actor.from_request(request), **data),
+        f"Severity of {incident.reference} set to {request.POST.get('severity', '')}.",
+        "The severity did not change",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(RESPONDER)
+def incident_update(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    incident = get_incident(request, number)
+    initial = {
+        "title": incident.title,
+        "summary": incident.summary,
+        "customer_impact": incident.customer_impact,
+        "services": [link.service.slug for link in incident.service_links.all()],
+    }
+    form = IncidentUpdateForm(request.POST or None, organization=request.organization, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.incident_update(incident=incident, actor=Actor.from_request(request), **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_validation_error(form, exc)
+        else:
+            messages.success(request, f"{incident.reference} saved.")
+            return incident_redirect(incident)
+    context = {"form": form, "incident": incident}
+    return render(request, "incidents/incident_update.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(RESPONDER)
+def incident_milestones(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    incident = get_incident(request, number)
+    form = MilestonesForm(request.POST or None, initial={name: getattr(incident, name) for name in MILESTONES})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.incident_milestones_update(
+                incident=incident,
+                actor=Actor.from_request(request),
+                reason=form.cleaned_data["reason"],
+                **form.milestones(),
+            )
+        except ValidationError as exc:
+            form_add_validation_error(form, exc)
+        else:
+            messages.success(request, f"Milestones of {incident.reference} saved.")
+            return incident_redirect(incident, "milestones")
+    context = {"form": form, "incident": incident}
+    return render(request, "incidents/incident_milestones.html", context, status=400 if form.errors else 200)
+
+
+# --- roles and tasks -------------------------------------------------------------------------------------
+
+
+@require_POST
+@role_required(RESPONDER)
+def incident_role_assign(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    incident = get_incident(request, number)
+    form = RoleAssignForm(request.POST, organization=request.organization)
+    return apply(
+        request,
+        incident,
+        form,
+        lambda data: actions.role_assign(incident=incident, actor=Actor.from_request(request), **data),
+        "Role assigned.",
+        "The role was not assigned",
+        "roles",
+    )
+
+
+@require_POST
+@role_required(RESPONDER)
+def incident_role_release(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    incident = get_incident(request, number)
+    form = RoleReleaseForm(request.POST, organization=request.organization)
+    return apply(
+        request,
+        incident,
+        form,
+        lambda data: actions.role_release(incident=incident, actor=Actor.from_request(request), **data),
+        "Role released.",
+        "The role was not released",
+        "roles",
+    )
+
+
+@require_POST
+@role_required(RESPONDER)
+def incident_task_add(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    incident = get_incident(request, number)
+    form = TaskAddForm(request.POST, organization=request.organization)
+    return apply(
+        request,
+        incident,
+        form,
+        lambda data: actions.task_add(incident=incident, actor=Actor.from_request(request), **data),
+        "Task added.",
+        "The task was not added",
+        "tasks",
+        task_form=form,
+    )
+
+
+@require_POST
+@role_required(RESPONDER)
+def incident_task_toggle(request: HttpRequest, org_slug: str, number: int, uuid: str) -> HttpResponse:
+    incident = get_incident(request, number)
+    task = selectors.task_get(incident=incident, uuid=uuid)
+    form = TaskToggleForm(request.POST)
+    return apply(
+        request,
+        incident,
+        form,
+        lambda data: actions.task_complete(task=task, actor=Actor.from_request(request), **data),
+        f"Task {'done' if form.data.get('completed') else 'reopened'}: {task.title}",
+        "The task did not change",
+        "tasks",
+    )
+
+
+# --- notes, status updates, pins -----------------------------------------------------------------------
+
+
+@require_POST
+@role_required(RESPONDER)
+def incident_note_add(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    incident = get_incident(request, number)
+    form = NoteForm(request.POST)
+    return apply(
+        request,
+        incident,
+        form,
+        lambda data: actions.note_add(incident=incident, actor=Actor.from_request(request), **data),
+        "Note added to the timeline.",
+        "The note was not added",
+        "timeline",
+        note_form=form,
+    )
+
+
+@require_POST
+@role_required(RESPONDER)
+def incident_status_update(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    incident = get_incident(request, number)
+    form = StatusUpdateForm(request.POST, incident=incident)
+    return apply(
+        request,
+        incident,
+        form,
+        lambda data: actions.status_update_post(
+            incident=incident, actor=Actor.from_request(request), **{**data, "status": data["status"] or None}
+        ),
+        "Status update posted.",
+        "The status update was not posted",
+        "timeline",
+        update_form=form,
+        composer="update",
+    )
+
+
+@require_POST
+@role_required(RESPONDER)
+def incident_event_pin(request: HttpRequest, org_slug: str, number: int, event_id: int) -> HttpResponse:
+    incident = get_incident(request, number)
+    event = selectors.timeline_event_get(incident=incident, event_id=event_id)
+    form = PinForm(request.POST)
+    return apply(
+        request,
+        incident,
+        form,
+        lambda data: actions.timeline_event_pin(event=event, actor=Actor.from_request(request), **data),
+        "Pinned to the top of the timeline." if form.data.get("pinned") else "Unpinned.",
+        "The event was not pinned",
+        "timeline",
+    )
