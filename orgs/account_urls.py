@@ -11,5 +11,11 @@ urlpatterns = [
         name="login",
     ),
     path("signup/", views.signup, name="signup"),
+    path("password_change/", views.AuditedPasswordChangeView.as_view(), name="password_change"),
+    path(
+        "reset/<uidb64>/<token>/",
+        views.AuditedPasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("", include("django.contrib.auth.urls")),
 ]

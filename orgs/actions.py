@@ -569,3 +569,19 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     )
     Invitation.objects.filter(pk=invitation.pk, email_sent_at=None).update(email_sent_at=timezone.now())
     return True
+
+
+@transaction.atomic
+def user_password_changed(*, user: User, actor: Actor, via: str) -> int:
+    """Record a password change (`via` "change" or "reset") in the audit log of each of the user's orgs."""
+    organizations = Organization.objects.filter(memberships__user=user)
+    for organization in organizations:
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action=f"user.password_{via}",
+            target=user,
+            target_id=str(user.uuid),
+            target_label=user.email,
+        )
+    return len(organizations)

@@ -7,9 +7,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -170,6 +171,27 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "orgs/invitation_accept.html", context, status=400)
     messages.success(request, f"You joined {invitation.organization.name}.")
     return redirect("orgs:dashboard", org_slug=invitation.organization.slug)
+
+
+class AuditedPasswordChangeView(PasswordChangeView):
+    """Django's password change, plus an audit event in each of the person's organizations."""
+
+    def form_valid(self, form: Form) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            actions.user_password_changed(user=form.user, actor=Actor.from_request(self.request), via="change")
+        return response
+
+
+class AuditedPasswordResetConfirmView(PasswordResetConfirmView):
+    """Django's password reset (from the emailed link), plus an audit event in each organization."""
+
+    def form_valid(self, form: Form) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            ip = self.request.META.get("REMOTE_ADDR") or None
+            actions.user_password_changed(user=form.user, actor=Actor(user=form.user, ip_address=ip), via="reset")
+        return response
 
 
 # --- dashboard -------------------------------------------------------------------------------------

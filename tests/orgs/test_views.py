@@ -1178,3 +1178,43 @@ def test_dashboard_counts_the_org(org, owner, responder, payments, member_client
     response = member_client.get("/o/acme/")
 
     assert response.context["stats"] == {"members": 2, "teams": 1, "tokens": 1, "pending_invitations": 1}
+
+
+def test_password_change_is_audited_in_every_org_of_the_person(org, other_org, owner, make_member, client_for):
+    make_member(other_org, "viewer", email=owner.user.email)
+    client = client_for(owner)
+
+    response = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": "correct-horse-battery",
+            "new_password1": "a-brand-new-passphrase-7",
+            "new_password2": "a-brand-new-passphrase-7",
+        },
+        REMOTE_ADDR="203.0.113.9",
+    )
+
+    assert response.status_code == 302
+    events = AuditEvent.objects.filter(action="user.password_change").order_by("organization__slug")
+    assert [(e.organization.slug, e.actor_label, e.target_label, e.ip_address) for e in events] == [
+        ("acme", "owner@acme.test", "owner@acme.test", "203.0.113.9"),
+        ("globex", "owner@acme.test", "owner@acme.test", "203.0.113.9"),
+    ]
+
+
+def test_password_reset_by_emailed_link_is_audited(org, owner, client):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(owner.user.pk))
+    token = default_token_generator.make_token(owner.user)
+    landing = client.get(f"/accounts/reset/{uid}/{token}/", follow=True)
+    form_url = landing.redirect_chain[-1][0]
+
+    response = client.post(form_url, {"new_password1": "reset-passphrase-42", "new_password2": "reset-passphrase-42"})
+
+    assert response.status_code == 302
+    assert list(AuditEvent.objects.filter(action="user.password_reset").values_list("target_label", flat=True)) == [
+        "owner@acme.test"
+    ]
