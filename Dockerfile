@@ -6,6 +6,7 @@ COPY config ./config
 COPY orgs ./orgs
 COPY services ./services
 COPY incidents ./incidents
+COPY alerting ./alerting
 RUN pip install .
 COPY . .
 RUN useradd --create-home firebreak && mkdir -p /app/var && chown -R firebreak /app/var

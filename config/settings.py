@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "orgs",
     "services",
     "incidents",
+    "alerting",
 ]
 
 MIDDLEWARE = [
