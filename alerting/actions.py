@@ -4,7 +4,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,6 +25,8 @@ from alerting.models import (
     IntegrationKind,
     PagingStatus,
 )
+from incidents import actions as incident_actions
+from incidents.models import Incident, Severity
 from orgs import actions as org_actions
 from orgs.models import Organization
 from orgs.tenancy import Actor
@@ -213,7 +215,9 @@ def alert_ingest(*, integration: Integration, event: InboundEvent) -> IngestResu
         payload=event.payload,
     )
     updates: dict[str, Any] = {"alert_count": F("alert_count") + 1, "last_seen": now, "updated_at": now}
-    if SEVERITY_RANK.get(event.severity, 9) < SEVERITY_RANK.get(group.severity, 9):
+    # Acknowledge/resolve carry no severity of their own (PagerDuty's have no payload): only triggers raise it.
+    raises_severity = SEVERITY_RANK.get(event.severity, 9) < SEVERITY_RANK.get(group.severity, 9)
+    if event.action == AlertAction.TRIGGER and raises_severity:
         updates["severity"] = event.severity
     if event.action == AlertAction.ACKNOWLEDGE and group.status == AlertGroupStatus.TRIGGERED:
         updates.update(status=AlertGroupStatus.ACKNOWLEDGED, acknowledged_at=now)
@@ -334,3 +338,91 @@ def alert_group_merge(*, target: AlertGroup, sources: list[AlertGroup], actor: A
 def paging_mark_pending(*, group: AlertGroup) -> None:
     """Record that the group waits for its service's escalation policy (the on-call issue runs it)."""
     AlertGroup.objects.filter(pk=group.pk).update(paging_status=PagingStatus.PENDING)
+
+
+# --- incidents ------------------------------------------------------------------------------------------
+
+ALERT_TO_INCIDENT_SEVERITY = {"critical": "SEV1", "error": "SEV2", "warning": "SEV3", "info": "SEV4"}
+
+
+def _group_summary(group: AlertGroup) -> dict[str, Any]:
+    return {
+        "id": str(group.uuid),
+        "title": group.title,
+        "severity": group.severity,
+        "service": group.service.slug,
+        "alert_count": group.alert_count,
+        "path": f"/o/{group.organization.slug}/alerts/{group.uuid}/",
+    }
+
+
+def incident_severity_for(*, group: AlertGroup) -> Severity | None:
+    """The org's incident severity that matches the group's alert severity (SEV1 for critical, …)."""
+    severities = {s.name: s for s in Severity.objects.for_org(group.organization_id)}
+    return severities.get(ALERT_TO_INCIDENT_SEVERITY.get(group.severity, "SEV3")) or next(
+        iter(sorted(severities.values(), key=lambda s: -s.rank)), None
+    )
+
+
+@transaction.atomic
+def alert_group_attach(*, group: AlertGroup, incident: Incident, actor: Actor) -> AlertGroup:
+    """Attach a group to an open incident of the same org; the incident's timeline records it."""
+    group = (
+        AlertGroup.objects.select_for_update(of=("self",)).select_related("organization", "service").get(pk=group.pk)
+    )
+    if incident.organization_id != group.organization_id:
+        raise ValidationError({"incident": "Choose an incident of this organization."})
+    if not incident.is_open:
+        raise ValidationError({"incident": f"{incident.reference} is {incident.status}; attach to an open incident."})
+    if group.incident_id == incident.pk:
+        return group
+    group.incident = incident
+    group.save(update_fields=["incident", "updated_at"])
+    _group_audit(group, actor, "attached", {"incident": {"before": None, "after": incident.reference}})
+    incident_actions.incident_alerts_attached(incident=incident, groups=[_group_summary(group)], actor=actor)
+    transaction.on_commit(lambda: live.alert_group_broadcast(group_id=group.pk), robust=True)
+    return group
+
+
+@transaction.atomic
+def alert_group_escalate(
+    *, group: AlertGroup, actor: Actor, title: str | None = None, severity: Severity | None = None
+) -> Incident:
+    """Declare an incident from a group: title from its summary, severity mapped, its service, and
+    `started_at`/`detected_at` from the first alert; the group is attached and acknowledged."""
+    group = AlertGroup.objects.select_related("organization", "service").get(pk=group.pk)
+    if group.incident_id is not None:
+        raise ValidationError({"group": f"This alert group is already on {group.incident.reference}."})
+    severity = severity or incident_severity_for(group=group)
+    if severity is None:
+        raise ValidationError({"severity": "This organization has no incident severities yet."})
+    incident = incident_actions.incident_declare(
+        organization=group.organization,
+        actor=actor,
+        title=(title or group.title)[:200],
+        severity=severity,
+        services=[group.service],
+        started_at=group.first_seen,
+        detected_at=group.first_seen,
+    )
+    alert_group_attach(group=group, incident=incident, actor=actor)
+    # Someone is on it now: paging for the group stops.
+    alert_group_acknowledge(group=group, actor=actor)
+    return incident
+
+
+# --- retention ---------------------------------------------------------------------------------------
+
+
+def alerts_prune(*, older_than_days: int, batch_size: int = 5000) -> int:
+    """Delete alerts received more than `older_than_days` ago, in batches; groups keep their counts,
+    first/last seen and severity, so summaries survive. Returns how many alerts were deleted."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted = 0
+    while True:
+        batch = list(Alert.objects.filter(received_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return deleted
+        with transaction.atomic():
+            count, _ = Alert.objects.filter(pk__in=batch).delete()
+        deleted += count

@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from alerting.api import views as alerting_api
 from incidents.api import views as incidents_api
 from orgs.api import views as orgs_api
 from services.api import views as services_api
@@ -18,5 +19,9 @@ router.register("services", services_api.ServiceViewSet, basename="service")
 router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
 router.register("severities", incidents_api.SeverityViewSet, basename="severity")
 router.register("incident-roles", incidents_api.IncidentRoleViewSet, basename="incident-role")
+router.register("incident-types", incidents_api.IncidentTypeViewSet, basename="incident-type")
+router.register("integrations", alerting_api.IntegrationViewSet, basename="integration")
+router.register("alert-groups", alerting_api.AlertGroupViewSet, basename="alert-group")
+router.register("alerts", alerting_api.AlertViewSet, basename="alert")
 
 urlpatterns = router.urls

@@ -159,7 +159,10 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+ALERT_RETENTION_DAYS = env.int("FIREBREAK_ALERT_RETENTION_DAYS", default=90)
+CELERY_BEAT_SCHEDULE: dict = {
+    "alerts-prune": {"task": "alerting.tasks.alerts_prune", "schedule": 3600.0},
+}
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -200,6 +203,12 @@ SPECTACULAR_SETTINGS = {
         "IncidentInitialStatusEnum": "incidents.api.serializers.INITIAL_STATUS_CHOICES",
         "TimelineKindEnum": "incidents.models.TimelineKind",
         "StatusUpdateVisibilityEnum": "incidents.models.StatusUpdateVisibility",
+        "IntegrationKindEnum": "alerting.models.IntegrationKind",
+        "AlertSeverityEnum": "alerting.models.AlertSeverity",
+        "AlertGroupStatusEnum": "alerting.models.AlertGroupStatus",
+        "AlertGroupStatusFilterEnum": "alerting.api.serializers.GROUP_STATUS_FILTER_CHOICES",
+        "AlertActionEnum": "alerting.models.AlertAction",
+        "PagingStatusEnum": "alerting.models.PagingStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

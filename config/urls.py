@@ -15,7 +15,9 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("orgs.urls")),
     path("o/<slug:org_slug>/services/", include("services.urls")),
     path("o/<slug:org_slug>/incidents/", include("incidents.urls")),
+    path("o/<slug:org_slug>/alerts/", include("alerting.urls")),
     path("api/v1/", include("config.api_urls")),
+    path("integrations/", include("alerting.inbound.urls")),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     path(
         "api/docs/",

@@ -18,6 +18,7 @@ from incidents.models import (
     IncidentService,
     IncidentStatus,
     IncidentTask,
+    IncidentType,
     RoleAssignment,
     Severity,
     StatusUpdate,
@@ -162,8 +163,11 @@ def incident_declare(
     is_drill: bool = False,
     commander: User | None = None,
     status: str = IncidentStatus.INVESTIGATING,
+    incident_type: IncidentType | None = None,
+    detected_at: datetime | None = None,
 ) -> Incident:
-    """Declare an incident with the next per-org number; the declarer (or `commander`) becomes IC."""
+    """Declare an incident with the next per-org number; the declarer (or `commander`) becomes IC and gets the
+    checklist of the `incident_type`, if any, as tasks."""
     services = list(services or [])
     now = timezone.now()
     title = (title or "").strip()
@@ -171,10 +175,14 @@ def incident_declare(
         raise ValidationError({"title": "Give the incident a short title."})
     if severity.organization_id != organization.pk:
         raise ValidationError({"severity": "Choose a severity of this organization."})
+    if incident_type is not None and incident_type.organization_id != organization.pk:
+        raise ValidationError({"incident_type": "Choose an incident type of this organization."})
     if status not in (IncidentStatus.TRIAGE, IncidentStatus.INVESTIGATING):
         raise ValidationError({"status": "A new incident starts in triage or investigating."})
     if started_at is not None and started_at > now:
         raise ValidationError({"started_at": "The impact cannot start in the future."})
+    if detected_at is not None and (detected_at > now or (started_at is not None and detected_at < started_at)):
+        raise ValidationError({"detected_at": "Detection must be between the impact start and now."})
     _check_services(organization, services)
     commander = commander or actor.user
     _check_member(organization, commander, "commander")
@@ -184,13 +192,14 @@ def incident_declare(
         number=number,
         title=title,
         severity=severity,
+        incident_type=incident_type,
         status=status,
         summary=summary,
         customer_impact=customer_impact,
         is_drill=is_drill,
         declared_by=actor.user,
         started_at=started_at or now,
-        detected_at=now,
+        detected_at=detected_at or now,
         declared_at=now,
         acknowledged_at=now if actor.user is not None else None,
     )
@@ -204,6 +213,7 @@ def incident_declare(
         payload={
             "title": title,
             "severity": severity.name,
+            "type": incident_type.name if incident_type else None,
             "status": status,
             "is_drill": is_drill,
             "services": sorted(service.slug for service in services),
@@ -214,6 +224,13 @@ def incident_declare(
         role = IncidentRole.objects.for_org(organization).filter(is_commander=True).first()
         if role is not None:
             role_assign(incident=incident, role=role, user=commander, actor=actor)
+    if incident_type is not None:
+        IncidentTask.objects.bulk_create(
+            IncidentTask(
+                organization=organization, incident=incident, title=item, assignee=commander, created_by=actor.user
+            )
+            for item in incident_type.checklist
+        )
     if not is_drill:
         services_health_sync(services=services, actor=actor)
     transaction.on_commit(lambda: live.incident_list_broadcast(incident_id=incident.pk, created=True), robust=True)
@@ -576,3 +593,14 @@ def status_update_post(
         body=update.message,
     )
     return update
+
+
+@transaction.atomic
+def incident_alerts_attached(*, incident: Incident, groups: list[dict[str, Any]], actor: Actor) -> TimelineEvent:
+    """Record on the timeline that alert groups were attached (the alerting app owns the link itself).
+
+    `groups` are plain summaries: {"id", "title", "severity", "service", "alert_count"}.
+    """
+    return timeline_event_add(
+        incident=incident, kind=TimelineKind.ALERT_ATTACHED, actor=actor, payload={"groups": groups}
+    )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from incidents.models import Incident, IncidentRole, Severity, TimelineEvent
+from incidents.models import Incident, IncidentRole, IncidentType, Severity, TimelineEvent
 
 
 @admin.register(Incident)
@@ -18,6 +18,11 @@ class SeverityAdmin(admin.ModelAdmin):
 @admin.register(IncidentRole)
 class IncidentRoleAdmin(admin.ModelAdmin):
     list_display = ["name", "organization", "is_commander", "position"]
+
+
+@admin.register(IncidentType)
+class IncidentTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "default_severity", "position"]
 
 
 @admin.register(TimelineEvent)

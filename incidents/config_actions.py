@@ -1,4 +1,5 @@
-"""Writes of an org's incident configuration: severity levels and incident roles. Admin-only, audited."""
+"""Writes of an org's incident configuration: severity levels, incident roles and incident types. Admin-only,
+audited."""
 
 from typing import Any
 
@@ -7,13 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from incidents.models import Incident, IncidentRole, RoleAssignment, Severity
+from incidents.models import Incident, IncidentRole, IncidentType, RoleAssignment, Severity
 from orgs import actions as org_actions
 from orgs.models import Organization
 from orgs.tenancy import Actor
 
 SEVERITY_FIELDS = ("name", "rank", "description", "is_major")
 ROLE_FIELDS = ("name", "slug", "description", "instructions", "checklist", "position", "is_commander")
+INCIDENT_TYPE_FIELDS = ("name", "slug", "description", "default_severity", "checklist", "position")
 
 
 def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -215,3 +217,118 @@ def incident_role_delete(*, role: IncidentRole, actor: Actor) -> None:
         raise ValidationError(f"{role.name} was assigned in {used} {noun}; only a role never assigned can be deleted.")
     _role_audit(role, actor, "incident_role.deleted", _diff(_snapshot(role, ROLE_FIELDS), dict.fromkeys(ROLE_FIELDS)))
     role.delete()
+
+
+# --- incident types -------------------------------------------------------------------------------------
+
+
+def _incident_type_snapshot(incident_type: IncidentType) -> dict[str, Any]:
+    """The audited fields, the default severity by name (the audit log outlives a deleted severity)."""
+    snapshot = _snapshot(incident_type, INCIDENT_TYPE_FIELDS)
+    snapshot["default_severity"] = incident_type.default_severity.name if incident_type.default_severity else None
+    return snapshot
+
+
+def _incident_type_check(*, organization: Organization, incident_type: IncidentType) -> None:
+    if not incident_type.name:
+        raise ValidationError({"name": "Name the incident type (for example Security)."})
+    if not incident_type.slug:
+        raise ValidationError({"slug": "Enter a slug with at least one letter or number."})
+    others = IncidentType.objects.for_org(organization).exclude(pk=incident_type.pk)
+    if others.filter(slug=incident_type.slug).exists():
+        raise ValidationError({"slug": f"Another incident type already uses the slug “{incident_type.slug}”."})
+    severity = incident_type.default_severity
+    if severity is not None and severity.organization_id != organization.pk:
+        raise ValidationError({"default_severity": "Choose a severity of this organization."})
+    if any(not isinstance(item, str) or not item.strip() for item in incident_type.checklist):
+        raise ValidationError({"checklist": "Checklist items are non-empty text."})
+
+
+def _incident_type_audit(incident_type: IncidentType, actor: Actor, action: str, changes: dict[str, Any]) -> None:
+    org_actions.audit_record(
+        organization=incident_type.organization,
+        actor=actor,
+        action=action,
+        target_type="incident_type",
+        target_id=incident_type.slug,
+        target_label=incident_type.name,
+        changes=changes,
+    )
+
+
+@transaction.atomic
+def incident_type_create(
+    *,
+    organization: Organization,
+    actor: Actor,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    default_severity: Severity | None = None,
+    checklist: list[str] | None = None,
+    position: int = 0,
+) -> IncidentType:
+    """Add an incident type (slug derived from the name when blank); declaring one turns its checklist into tasks."""
+    name = name.strip()
+    incident_type = IncidentType(
+        organization=organization,
+        name=name,
+        slug=slugify(slug or name),
+        description=description.strip(),
+        default_severity=default_severity,
+        checklist=[item.strip() if isinstance(item, str) else item for item in checklist or []],
+        position=position,
+    )
+    _incident_type_check(organization=organization, incident_type=incident_type)
+    incident_type.save()
+    changes = _diff(dict.fromkeys(INCIDENT_TYPE_FIELDS), _incident_type_snapshot(incident_type))
+    _incident_type_audit(incident_type, actor, "incident_type.created", changes)
+    return incident_type
+
+
+@transaction.atomic
+def incident_type_update(*, incident_type: IncidentType, actor: Actor, **fields: Any) -> IncidentType:
+    """Edit an incident type; incidents declared with it keep it, and their tasks stay as they were."""
+    unknown = set(fields) - set(INCIDENT_TYPE_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown incident type fields: {sorted(unknown)}")
+    incident_type = (
+        IncidentType.objects.select_for_update(of=("self",))
+        .select_related("organization", "default_severity")
+        .get(pk=incident_type.pk)
+    )
+    before = _incident_type_snapshot(incident_type)
+    for field, value in fields.items():
+        if field == "slug":
+            value = slugify(value)
+        elif field == "checklist":
+            value = [item.strip() if isinstance(item, str) else item for item in value]
+        elif isinstance(value, str):
+            value = value.strip()
+        setattr(incident_type, field, value)
+    _incident_type_check(organization=incident_type.organization, incident_type=incident_type)
+    changes = _diff(before, _incident_type_snapshot(incident_type))
+    if not changes:
+        return incident_type
+    incident_type.save(update_fields=[*changes, "updated_at"])
+    _incident_type_audit(incident_type, actor, "incident_type.updated", changes)
+    return incident_type
+
+
+@transaction.atomic
+def incident_type_delete(*, incident_type: IncidentType, actor: Actor) -> int:
+    """Delete an incident type; incidents declared with it lose the type (their timeline still names it).
+
+    Returns how many incidents had it."""
+    incident_type = (
+        IncidentType.objects.select_for_update(of=("self",))
+        .select_related("organization", "default_severity")
+        .get(pk=incident_type.pk)
+    )
+    used = Incident.objects.filter(incident_type=incident_type).count()
+    changes = _diff(_incident_type_snapshot(incident_type), dict.fromkeys(INCIDENT_TYPE_FIELDS))
+    if used:
+        changes["incidents_untyped"] = used
+    _incident_type_audit(incident_type, actor, "incident_type.deleted", changes)
+    incident_type.delete()
+    return used

@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import actions
-from incidents.models import Incident, IncidentRole, Severity, TimelineEvent
+from incidents import actions, config_actions
+from incidents.models import Incident, IncidentRole, IncidentType, Severity, TimelineEvent
 from orgs.models import Organization, User
 from orgs.tenancy import Actor
 from services.models import Service
@@ -25,11 +25,59 @@ PAST = [
     ("Postgres replica lag", "SEV3", ["postgres"], (15, 20, 35, 60, 75)),
 ]
 
+INCIDENT_TYPES = [
+    # name, description, default severity, the commander's checklist
+    (
+        "Security incident",
+        "Suspected breach, leaked credentials, or abuse of the platform.",
+        "SEV2",
+        [
+            "Page the security on-call",
+            "Preserve logs and evidence before changing anything",
+            "Decide whether customers or regulators must be told",
+        ],
+    ),
+    (
+        "Data loss or corruption",
+        "Customer data is missing, wrong or at risk.",
+        "SEV1",
+        [
+            "Stop writes to the affected data",
+            "Confirm the last good backup",
+            "Estimate which customers and records are affected",
+        ],
+    ),
+    (
+        "Third-party outage",
+        "A provider we depend on is down or degraded.",
+        "SEV3",
+        ["Link the provider's status page in the timeline", "Switch to the fallback provider if there is one"],
+    ),
+]
+
+
+def incident_types_seed(*, organization: Organization) -> None:
+    """Give the demo org a few incident types unless it has some (they are optional in real orgs)."""
+    if IncidentType.objects.for_org(organization).exists():
+        return
+    severities = {s.name: s for s in Severity.objects.for_org(organization)}
+    for position, (name, description, severity, checklist) in enumerate(INCIDENT_TYPES):
+        config_actions.incident_type_create(
+            organization=organization,
+            actor=Actor.system(),
+            name=name,
+            description=description,
+            default_severity=severities.get(severity),
+            checklist=checklist,
+            position=position,
+        )
+
 
 @transaction.atomic
 def seed_demo(*, organization: Organization) -> list[Incident]:
-    """Create the demo incidents unless the org already has incidents."""
+    """Create the demo incident types, and the demo incidents unless the org already has incidents."""
     actions.organization_defaults_ensure(organization=organization)
+    incident_types_seed(organization=organization)
     if Incident.objects.for_org(organization).exists():
         return []
     rng = random.Random(42)

@@ -9,7 +9,14 @@ from django import forms
 from django.utils import timezone
 
 from incidents import selectors
-from incidents.models import MILESTONES, IncidentStatus, StatusUpdateVisibility, TimelineKind, allowed_transitions
+from incidents.models import (
+    MILESTONES,
+    IncidentStatus,
+    IncidentType,
+    StatusUpdateVisibility,
+    TimelineKind,
+    allowed_transitions,
+)
 from orgs import selectors as org_selectors
 from orgs.models import Organization, User
 from services import selectors as service_selectors
@@ -116,6 +123,19 @@ class IncidentDeclareForm(forms.Form):
             (s for s in severities if not s.is_major), None
         )
         self.fields["severity"].initial = default.name if default else None
+        self.incident_types = list(selectors.incident_type_list(organization=organization))
+        if self.incident_types:
+            self.fields["incident_type"] = forms.ModelChoiceField(
+                queryset=selectors.incident_type_list(organization=organization),
+                to_field_name="slug",
+                required=False,
+                empty_label="No type",
+                label="Incident type",
+                help_text="Optional. Pre-selects its severity; its checklist becomes the commander's tasks.",
+            )
+            chosen = self.chosen_incident_type()
+            if chosen is not None and chosen.default_severity is not None and not self.is_bound:
+                self.fields["severity"].initial = chosen.default_severity.name
         self.fields["services"].queryset = service_queryset(organization)
         self.fields["commander"] = member_field(
             organization,
@@ -125,7 +145,23 @@ class IncidentDeclareForm(forms.Form):
             empty_label=None,
             help_text="Runs the response. Defaults to you; hand over any time.",
         )
-        self.order_fields(["title", "severity", "services", "commander", "summary", "customer_impact"])
+        self.order_fields(["title", "incident_type", "severity", "services", "commander", "summary", "customer_impact"])
+
+    def chosen_incident_type(self) -> IncidentType | None:
+        """The type picked in the submitted form, or given as `?type=<slug>` when the page opened."""
+        slug = self.data.get("incident_type") if self.is_bound else self.initial.get("incident_type")
+        return next((t for t in self.incident_types if t.slug == slug), None)
+
+    def incident_type_data(self) -> dict[str, dict[str, Any]]:
+        """What the page's script needs to pre-select a type's severity and describe it."""
+        return {
+            t.slug: {
+                "severity": t.default_severity.name if t.default_severity else None,
+                "description": t.description,
+                "checklist": t.checklist,
+            }
+            for t in self.incident_types
+        }
 
 
 class IncidentUpdateForm(forms.Form):
@@ -276,3 +312,131 @@ class IncidentFilterForm(forms.Form):
 class TimelineFilterForm(forms.Form):
     kind = forms.ChoiceField(required=False, choices=[("", "Everything"), *TimelineKind.choices])
     before = forms.IntegerField(required=False, min_value=1)
+
+
+# --- configuration (incident settings pages) ---------------------------------------------------------------
+
+SEVERITY_NAME = r"^[A-Za-z0-9][A-Za-z0-9 _-]*$"
+
+
+class ChecklistField(forms.CharField):
+    """A checklist typed one item per line: a list of the non-empty lines."""
+
+    widget = forms.Textarea(attrs={"rows": 5})
+    max_items = 50
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def validate(self, value: list[str]) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        if len(value) > self.max_items:
+            raise forms.ValidationError(f"Keep it to {self.max_items} items or fewer.")
+        too_long = [item for item in value if len(item) > 300]
+        if too_long:
+            raise forms.ValidationError(f"Items are at most 300 characters: “{too_long[0][:40]}…” is longer.")
+
+
+class SettingsForm(forms.Form):
+    """A settings form laid out in rows: each row is one line of fields (several on wide screens)."""
+
+    layout: list[list[str]] = []
+
+    def rows(self) -> list[list[forms.BoundField]]:
+        return [[self[name] for name in row] for row in self.layout]
+
+
+class SeveritySettingsForm(SettingsForm):
+    name = forms.RegexField(
+        SEVERITY_NAME,
+        max_length=32,
+        error_messages={"invalid": "Use letters, digits, spaces, - and _ (it appears in URLs)."},
+        widget=forms.TextInput(attrs={"placeholder": "e.g. SEV1", "autofocus": True}),
+        help_text="Short: it is the badge on every incident.",
+    )
+    rank = forms.IntegerField(min_value=1, max_value=99, help_text="1 is the worst. Each rank is used once.")
+    description = forms.CharField(
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "e.g. Complete outage for many customers"}),
+        help_text="When to choose it; shown next to the severity when declaring.",
+    )
+    is_major = forms.BooleanField(
+        required=False,
+        label="Major incident",
+        help_text="Major severities are flagged when declaring and when the severity changes.",
+    )
+    layout = [["name", "rank"], ["description"], ["is_major"]]
+
+
+class IncidentRoleSettingsForm(SettingsForm):
+    name = forms.CharField(
+        max_length=64, widget=forms.TextInput(attrs={"placeholder": "e.g. Communications Lead", "autofocus": True})
+    )
+    slug = forms.SlugField(
+        max_length=64,
+        required=False,
+        help_text="Used in the API. Leave empty to derive it from the name.",
+    )
+    description = forms.CharField(
+        max_length=300, required=False, help_text="One line: what this role is for, shown on the role board."
+    )
+    instructions = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the holder does, shown to them on the incident page.",
+    )
+    checklist = ChecklistField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "Post the first internal update\nAgree the cadence"}),
+        help_text="One item per line. Each becomes a task of whoever is assigned the role.",
+    )
+    position = forms.IntegerField(
+        min_value=0, max_value=1000, initial=0, label="Order", help_text="Lower comes first on the role board."
+    )
+    is_commander = forms.BooleanField(
+        required=False,
+        label="Commander role",
+        help_text="The declarer (or the chosen commander) takes it when an incident is declared. Only one role "
+        "has it: choosing it here moves it from the current one.",
+    )
+    layout = [["name", "slug"], ["description"], ["instructions"], ["checklist"], ["position"], ["is_commander"]]
+
+
+class IncidentTypeSettingsForm(SettingsForm):
+    name = forms.CharField(
+        max_length=64, widget=forms.TextInput(attrs={"placeholder": "e.g. Security incident", "autofocus": True})
+    )
+    slug = forms.SlugField(
+        max_length=64,
+        required=False,
+        help_text="Used in the API and in declare links (?type=slug). Leave empty to derive it from the name.",
+    )
+    description = forms.CharField(
+        max_length=300, required=False, help_text="One line: when to choose this type, shown when declaring."
+    )
+    default_severity = forms.ModelChoiceField(
+        queryset=None,
+        to_field_name="name",
+        required=False,
+        empty_label="No default",
+        help_text="Pre-selected when someone declares an incident of this type; they can still change it.",
+    )
+    checklist = ChecklistField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "Page the security on-call\nPreserve access logs"}),
+        help_text="One item per line. Each becomes a task of the Incident Commander when the incident is declared.",
+    )
+    position = forms.IntegerField(
+        min_value=0, max_value=1000, initial=0, label="Order", help_text="Lower comes first in the declare menu."
+    )
+    layout = [["name", "slug"], ["description"], ["default_severity", "position"], ["checklist"]]
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["default_severity"].queryset = selectors.severity_list(organization=organization)

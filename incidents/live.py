@@ -40,7 +40,9 @@ def _send(group: str, message: dict) -> None:
 def timeline_broadcast(*, event_id: int) -> None:
     """Push one timeline event to every browser that has its incident open (called after commit)."""
     event = (
-        TimelineEvent.objects.select_related("incident__severity", "incident__organization", "actor_user")
+        TimelineEvent.objects.select_related(
+            "incident__severity", "incident__incident_type", "incident__organization", "actor_user"
+        )
         .filter(pk=event_id)
         .first()
     )

@@ -1,4 +1,4 @@
-"""Incidents: severities and roles per org, the incident and its lifecycle, roles, tasks, timeline."""
+"""Incidents: severities, roles and incident types per org, the incident and its lifecycle, roles, tasks, timeline."""
 
 import uuid
 
@@ -43,6 +43,26 @@ class IncidentRole(OrgOwnedModel):
     class Meta:
         ordering = ["position", "name"]
         constraints = [models.UniqueConstraint(fields=["organization", "slug"], name="incident_role_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IncidentType(OrgOwnedModel):
+    """An org-defined kind of incident (Security, Data loss, …): a default severity and the commander's checklist."""
+
+    name = models.CharField(max_length=64)
+    slug = models.SlugField(max_length=64)
+    description = models.CharField(max_length=300, blank=True)
+    default_severity = models.ForeignKey(
+        Severity, null=True, blank=True, on_delete=models.SET_NULL, related_name="incident_types"
+    )
+    checklist = models.JSONField(default=list, blank=True, help_text="Items that become the commander's tasks")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "slug"], name="incident_type_unique_slug")]
 
     def __str__(self) -> str:
         return self.name
@@ -107,6 +127,9 @@ class Incident(OrgOwnedModel):
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     severity = models.ForeignKey(Severity, on_delete=models.PROTECT, related_name="incidents")
+    incident_type = models.ForeignKey(
+        IncidentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
     status = models.CharField(max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.INVESTIGATING)
     summary = models.TextField(blank=True)
     customer_impact = models.TextField(blank=True)
@@ -213,6 +236,7 @@ class TimelineKind(models.TextChoices):
     TASK_ASSIGNED = "task_assigned", "Task assigned"
     NOTE = "note", "Note"
     STATUS_UPDATE = "status_update", "Status update"
+    ALERT_ATTACHED = "alert_attached", "Alert attached"
 
 
 class TimelineEvent(OrgOwnedModel):

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from incidents.models import (
@@ -11,6 +11,7 @@ from incidents.models import (
     IncidentRole,
     IncidentService,
     IncidentTask,
+    IncidentType,
     RoleAssignment,
     Severity,
     StatusUpdate,
@@ -36,10 +37,45 @@ def role_list(*, organization: Organization) -> QuerySet[IncidentRole]:
     return IncidentRole.objects.for_org(organization).order_by("position", "name")
 
 
+def incident_type_list(*, organization: Organization) -> QuerySet[IncidentType]:
+    """The org's incident types in menu order, with their default severity."""
+    return IncidentType.objects.for_org(organization).select_related("default_severity").order_by("position", "name")
+
+
+def severity_usage_list(*, organization: Organization) -> QuerySet[Severity]:
+    """Severities worst first, each with `incident_count` (only an unused one can be deleted)."""
+    return severity_list(organization=organization).annotate(incident_count=Count("incidents", distinct=True))
+
+
+def role_usage_list(*, organization: Organization) -> QuerySet[IncidentRole]:
+    """Roles in board order, each with `incident_count`: incidents it was ever assigned in."""
+    return role_list(organization=organization).annotate(incident_count=Count("assignments__incident", distinct=True))
+
+
+def incident_type_usage_list(*, organization: Organization) -> QuerySet[IncidentType]:
+    """Incident types in menu order, each with `incident_count`."""
+    return incident_type_list(organization=organization).annotate(incident_count=Count("incidents", distinct=True))
+
+
+def severity_get(*, organization: Organization, name: str) -> Severity:
+    """One severity of the org by name, with its usage (404 otherwise)."""
+    return get_object_or_404(severity_usage_list(organization=organization), name=name)
+
+
+def role_get(*, organization: Organization, slug: str) -> IncidentRole:
+    """One incident role of the org by slug, with its usage (404 otherwise)."""
+    return get_object_or_404(role_usage_list(organization=organization), slug=slug)
+
+
+def incident_type_get(*, organization: Organization, slug: str) -> IncidentType:
+    """One incident type of the org by slug, with its usage (404 otherwise)."""
+    return get_object_or_404(incident_type_usage_list(organization=organization), slug=slug)
+
+
 def incident_list_queryset() -> QuerySet[Incident]:
     """Incidents with what a list row shows, in a constant number of queries."""
     commanders = RoleAssignment.objects.filter(released_at=None, role__is_commander=True).select_related("user")
-    return Incident.objects.select_related("severity", "organization").prefetch_related(
+    return Incident.objects.select_related("severity", "incident_type", "organization").prefetch_related(
         Prefetch("service_links", queryset=IncidentService.objects.select_related("service")),
         Prefetch("role_assignments", queryset=commanders, to_attr="current_commanders"),
     )
@@ -148,7 +184,7 @@ def timeline_after(*, incident_id: int, after_id: int, limit: int = 500) -> list
     """Events a reconnecting browser missed, oldest first."""
     return list(
         TimelineEvent.objects.filter(incident_id=incident_id, id__gt=after_id)
-        .select_related("incident__severity", "incident__organization", "actor_user")
+        .select_related("incident__severity", "incident__incident_type", "incident__organization", "actor_user")
         .order_by("id")[:limit]
     )
 

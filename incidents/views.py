@@ -105,6 +105,7 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
         "members": list(selectors.member_choices(organization=incident.organization)) if can_respond else [],
         "severities": list(selectors.severity_list(organization=incident.organization)),
         "blast_radius": blast_radius(incident),
+        "alert_groups": list(incident.alert_groups.select_related("service").order_by("-last_seen", "-id")),
         "milestones": [(name, getattr(incident, name)) for name in MILESTONES],
         "kinds": TimelineKind.choices,
         "note_form": NoteForm(),
@@ -173,7 +174,12 @@ def incident_list(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(RESPONDER)
 def incident_create(request: HttpRequest, org_slug: str) -> HttpResponse:
-    form = IncidentDeclareForm(request.POST or None, organization=request.organization, user=request.user)
+    form = IncidentDeclareForm(
+        request.POST or None,
+        organization=request.organization,
+        user=request.user,
+        initial={"incident_type": request.GET.get("type", "")},  # a declare link can name the type: ?type=<slug>
+    )
     if request.method == "POST" and form.is_valid():
         try:
             incident = actions.incident_declare(

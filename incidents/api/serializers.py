@@ -17,6 +17,7 @@ from incidents.models import (
     IncidentRole,
     IncidentStatus,
     IncidentTask,
+    IncidentType,
     RoleAssignment,
     Severity,
     StatusUpdate,
@@ -91,6 +92,9 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
     number = serializers.IntegerField(read_only=True)  # declared: a derived range would depend on the database
     reference = serializers.CharField(read_only=True, help_text="INC-<number>, unique within the organization.")
     severity = serializers.CharField(source="severity.name", read_only=True)
+    incident_type = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="The incident type's slug, or null."
+    )
     status = serializers.ChoiceField(choices=IncidentStatus.choices, read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
     is_open = serializers.BooleanField(read_only=True)
@@ -111,6 +115,7 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
             "reference",
             "title",
             "severity",
+            "incident_type",
             "status",
             "allowed_transitions",
             "is_open",
@@ -163,7 +168,19 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
 
 class IncidentDeclareInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    severity = OrgRelatedField(slug_field="name", queryset=Severity.objects.all(), help_text="A severity's name.")
+    severity = OrgRelatedField(
+        slug_field="name",
+        queryset=Severity.objects.all(),
+        required=False,
+        help_text="A severity's name. Required unless `incident_type` has a default severity.",
+    )
+    incident_type = OrgRelatedField(
+        slug_field="slug",
+        queryset=IncidentType.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="An incident type's slug; its checklist becomes tasks of the commander.",
+    )
     services = OrgRelatedField(slug_field="slug", queryset=Service.objects.all(), many=True, required=False)
     summary = serializers.CharField(required=False, allow_blank=True)
     customer_impact = serializers.CharField(required=False, allow_blank=True)
@@ -177,6 +194,14 @@ class IncidentDeclareInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=INITIAL_STATUS_CHOICES, required=False, default=IncidentStatus.INVESTIGATING
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("severity") is None:
+            default = attrs["incident_type"].default_severity if attrs.get("incident_type") else None
+            if default is None:
+                raise serializers.ValidationError({"severity": [self.fields["severity"].error_messages["required"]]})
+            attrs["severity"] = default
+        return attrs
 
 
 class IncidentUpdateInputSerializer(serializers.Serializer):
@@ -423,3 +448,35 @@ class IncidentRoleInputSerializer(serializers.Serializer):
     is_commander = serializers.BooleanField(
         required=False, help_text="The role a declarer's commander takes; only one role has it."
     )
+
+
+class IncidentTypeSerializer(serializers.ModelSerializer):
+    default_severity = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, allow_null=True, help_text="The severity's name, or null."
+    )
+    checklist = serializers.ListField(child=serializers.CharField(), read_only=True)
+    position = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = IncidentType
+        fields = ["slug", "name", "description", "default_severity", "checklist", "position"]
+
+
+class IncidentTypeInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64)
+    slug = serializers.SlugField(max_length=64, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    default_severity = OrgRelatedField(
+        slug_field="name",
+        queryset=Severity.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A severity's name: pre-selected when declaring an incident of this type.",
+    )
+    checklist = serializers.ListField(
+        child=serializers.CharField(max_length=300),
+        required=False,
+        max_length=50,
+        help_text="Become tasks of the commander when an incident of this type is declared.",
+    )
+    position = serializers.IntegerField(min_value=0, max_value=1000, required=False)

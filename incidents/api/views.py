@@ -1,5 +1,6 @@
 """API of incidents: declare and work incidents (status, details, milestones, roles, tasks, timeline, status
-updates) and configure the org's severities and incident roles. Incidents are addressed by their per-org number."""
+updates) and configure the org's severities, incident roles and incident types. Incidents are addressed by their
+per-org number."""
 
 from typing import Any
 
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 
 from incidents import actions, config_actions, selectors
 from incidents.api import serializers
-from incidents.models import MILESTONES, Incident, IncidentRole, Severity
+from incidents.models import MILESTONES, Incident, IncidentRole, IncidentType, Severity
 from orgs.api.base import OrgScopedViewSet
 from orgs.api.errors import error_body
 from orgs.models import MembershipRole
@@ -364,4 +365,44 @@ class IncidentRoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
     @extend_schema(responses={204: None}, description="Only a role never assigned can be deleted (else 400).")
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         config_actions.incident_role_delete(role=self.get_object(), actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class IncidentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
+    """The org's incident types in menu order. Admin tokens add, edit and delete them."""
+
+    queryset = IncidentType.objects.all()
+    lookup_field = "slug"
+    serializer_class = serializers.IncidentTypeSerializer
+    filter_backends: list = []
+
+    def scope_queryset(self, qs: QuerySet) -> QuerySet:
+        return selectors.incident_type_list(organization=self.organization).select_related("organization")
+
+    def _input(self, partial: bool) -> dict[str, Any]:
+        data = serializers.IncidentTypeInputSerializer(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        return dict(data.validated_data)
+
+    @extend_schema(request=serializers.IncidentTypeInputSerializer, responses={201: serializers.IncidentTypeSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        fields = self._input(partial=False)
+        incident_type = config_actions.incident_type_create(organization=self.organization, actor=self.actor, **fields)
+        return Response(self.get_serializer(incident_type).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=serializers.IncidentTypeInputSerializer, responses=serializers.IncidentTypeSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incident_type = self.get_object()
+        fields = self._input(partial=True)
+        incident_type = config_actions.incident_type_update(incident_type=incident_type, actor=self.actor, **fields)
+        return Response(self.get_serializer(incident_type).data)
+
+    @extend_schema(
+        responses={204: None},
+        description="Incidents declared with the type lose it; their timeline still names it.",
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        config_actions.incident_type_delete(incident_type=self.get_object(), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)

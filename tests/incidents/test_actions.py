@@ -491,6 +491,7 @@ def test_declare_records_the_incident_its_services_and_the_declared_event(org, a
         "number": 1,
         "title": "Payments failing",
         "severity_id": severity(org, "SEV1").pk,
+        "incident_type_id": None,
         "status": "investigating",
         "summary": "5xx",
         "customer_impact": "",
@@ -512,6 +513,7 @@ def test_declare_records_the_incident_its_services_and_the_declared_event(org, a
         {
             "title": "Payments failing",
             "severity": "SEV1",
+            "type": None,
             "status": "investigating",
             "is_drill": False,
             "services": ["api", "web"],

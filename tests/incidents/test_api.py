@@ -114,6 +114,7 @@ def test_declare_returns_the_incident_and_numbers_per_org(org, owner, configured
         "reference": "INC-1",
         "title": "Checkout is down",
         "severity": "SEV2",
+        "incident_type": None,
         "status": "triage",
         "allowed_transitions": [
             "investigating",

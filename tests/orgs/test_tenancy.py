@@ -18,9 +18,20 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from alerting import actions as alerting_actions
+from alerting.events import InboundEvent
+from alerting.models import Alert, AlertGroup, Integration
 from incidents import actions as incident_actions
 from incidents import config_actions as incident_config_actions
-from incidents.models import Incident, IncidentRole, IncidentTask, Severity, StatusUpdate, TimelineEvent
+from incidents.models import (
+    Incident,
+    IncidentRole,
+    IncidentTask,
+    IncidentType,
+    Severity,
+    StatusUpdate,
+    TimelineEvent,
+)
 from orgs import urls as orgs_urls
 from orgs.models import (
     ApiToken,
@@ -42,7 +53,7 @@ from tests.factories import AuditEventFactory, InvitationFactory, MembershipFact
 pytestmark = pytest.mark.django_db
 
 API_PREFIX = "api/v1/"
-IDENTIFYING_FIELDS = ("uuid", "slug", "prefix", "token_hash", "email")
+IDENTIFYING_FIELDS = ("uuid", "slug", "prefix", "key_prefix", "token_hash", "email")
 # Sent with every POST/PUT/PATCH: valid for each write the orgs API has, so that a scoping bug would
 # show up as a change to org A rather than hide behind a 400. It names nothing of org A.
 WRITE_PAYLOAD = {
@@ -78,6 +89,10 @@ class OrgA:
     task: IncidentTask
     note: TimelineEvent
     status_update: StatusUpdate
+    incident_type: IncidentType  # the type of `incident`, its default severity `severity`
+    integration: Integration  # routes to `service`
+    alert_group: AlertGroup  # of `integration`, holding `alert`, attached to `incident`
+    alert: Alert
 
 
 # basename of a router registration -> URL kwargs naming one of org A's objects.
@@ -96,6 +111,10 @@ ROUTE_LOOKUPS: dict[str, Callable[[OrgA], dict[str, str]]] = {
     },
     "severity": lambda a: {"name": a.severity.name},
     "incident-role": lambda a: {"slug": a.incident_role.slug},
+    "incident-type": lambda a: {"slug": a.incident_type.slug},
+    "integration": lambda a: {"id": str(a.integration.uuid)},
+    "alert-group": lambda a: {"id": str(a.alert_group.uuid)},
+    "alert": lambda a: {"id": str(a.alert.uuid)},
 }
 
 # Namespaced URL name of a page under /o/<org_slug>/ -> its other kwargs, naming one of org A's objects.
@@ -138,10 +157,30 @@ PAGE_LOOKUPS: dict[str, Callable[[OrgA], dict[str, str]]] = {
     "incidents:incident-create": lambda a: {},
     "incidents:incident-task-toggle": lambda a: {"number": str(a.incident.number), "uuid": str(a.task.uuid)},
     "incidents:incident-event-pin": lambda a: {"number": str(a.incident.number), "event_id": str(a.note.pk)},
+    "incidents:severity-update": lambda a: {"name": a.severity.name},
+    "incidents:severity-delete": lambda a: {"name": a.severity.name},
+    "incidents:incident-role-update": lambda a: {"slug": a.incident_role.slug},
+    "incidents:incident-role-delete": lambda a: {"slug": a.incident_role.slug},
+    "incidents:incident-type-update": lambda a: {"slug": a.incident_type.slug},
+    "incidents:incident-type-delete": lambda a: {"slug": a.incident_type.slug},
+    **{
+        f"alerting:alert-group-{name}": lambda a: {"uuid": str(a.alert_group.uuid)}
+        for name in ("detail", "acknowledge", "resolve", "silence", "merge", "escalate", "attach")
+    },
+    **{
+        f"alerting:integration-{name}": lambda a: {"uuid": str(a.integration.uuid)}
+        for name in ("update", "regenerate", "delete")
+    },
 }
 
 # Identifiers that exist in no org: what a request for a missing object looks like.
-MISSING_LOOKUPS = {"slug": "no-such-object", "uuid": str(uuid.UUID(int=1)), "number": "999999", "event_id": "999999"}
+MISSING_LOOKUPS = {
+    "slug": "no-such-object",
+    "uuid": str(uuid.UUID(int=1)),
+    "number": "999999",
+    "event_id": "999999",
+    "name": "NO-SUCH-SEVERITY",
+}
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -328,18 +367,45 @@ def org_a(org: Organization, owner: Membership) -> OrgA:
     role = incident_config_actions.incident_role_create(
         organization=org, actor=system, name="Acme Commander", checklist=["Call the acme bridge"], is_commander=True
     )
+    incident_type = incident_config_actions.incident_type_create(
+        organization=org,
+        actor=system,
+        name="Acme Ledger Breach",
+        default_severity=severity,
+        checklist=["Rotate acme keys"],
+    )
     acting_owner = Actor(user=owner.user)
     incident = incident_actions.incident_declare(
-        organization=org, actor=acting_owner, title="Acme ledger down", severity=severity, services=[service]
+        organization=org,
+        actor=acting_owner,
+        title="Acme ledger down",
+        severity=severity,
+        services=[service],
+        incident_type=incident_type,
     )
     task = incident_actions.task_add(
         incident=incident, title="Check the acme ledger", actor=acting_owner, assignee=second.user
     )
     note = incident_actions.note_add(incident=incident, body="Ledger writes fail for acme.", actor=acting_owner)
     update = incident_actions.status_update_post(incident=incident, message="Acme is on it.", actor=acting_owner)
+    integration, _ = alerting_actions.integration_create(
+        organization=org, actor=system, service=service, name="Acme Ledger Prometheus", kind="alertmanager"
+    )
+    alert_group = alerting_actions.alert_ingest(
+        integration=integration,
+        event=InboundEvent(
+            action="trigger",
+            dedup_key="acme-ledger-disk-full",
+            summary="Acme ledger disk full",
+            labels={"acme-alert-label": "acme-ledger-db-1"},
+            payload={"acme-raw": "ledger disk at 97%"},
+        ),
+    ).group
+    alert_group = alerting_actions.alert_group_attach(group=alert_group, incident=incident, actor=acting_owner)
     return OrgA(
         *(org, owner, second, team, invitation, token, event, service, upstream),
-        *(severity, role, incident, task, note, update),
+        *(severity, role, incident, task, note, update, incident_type),
+        *(integration, alert_group, alert_group.alerts.get()),
     )
 
 

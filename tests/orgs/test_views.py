@@ -1157,10 +1157,10 @@ def test_org_switcher_lists_only_the_users_orgs(org, other_org, owner, make_memb
 @pytest.mark.parametrize(
     ("role", "labels"),
     [
-        ("viewer", ["Incidents", "Overview", "Services", "Teams", "Members"]),
-        ("responder", ["Incidents", "Overview", "Services", "Teams", "Members"]),
-        ("admin", ["Incidents", "Overview", "Services", "Teams", "Members", "API tokens", "Audit log"]),
-        ("owner", ["Incidents", "Overview", "Services", "Teams", "Members", "API tokens", "Audit log"]),
+        ("viewer", ["Incidents", "Alerts", "Overview", "Services", "Teams", "Members"]),
+        ("responder", ["Incidents", "Alerts", "Overview", "Services", "Teams", "Members"]),
+        ("admin", ["Incidents", "Alerts", "Overview", "Services", "Teams", "Members", "API tokens", "Audit log"]),
+        ("owner", ["Incidents", "Alerts", "Overview", "Services", "Teams", "Members", "API tokens", "Audit log"]),
     ],
 )
 def test_navigation_names_the_areas_the_role_can_use(org, owner, make_member, client_for, role, labels):

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from alerting import demo as alerting_demo
 from incidents import demo as incidents_demo
 from orgs import demo
 from services import demo as services_demo
@@ -12,6 +13,7 @@ class Command(BaseCommand):
         organization = demo.seed_demo()
         services_demo.seed_demo(organization=organization)
         incidents_demo.seed_demo(organization=organization)
+        alerting_demo.seed_demo(organization=organization)
         self.stdout.write(
             f"Demo organization '{organization.slug}' ready. Sign in as {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}"
         )
