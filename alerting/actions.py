@@ -34,6 +34,7 @@ from services.models import Service
 
 logger = logging.getLogger(__name__)
 
+LAST_EVENT_RESOLUTION = 60  # seconds
 WEBHOOK_PATH_FIELDS = ("title_path", "dedup_key_path", "severity_path", "status_path", "link_path")
 INTEGRATION_FIELDS = ("name", "service", "enabled", "rate_limit_per_minute", *WEBHOOK_PATH_FIELDS)
 
@@ -224,7 +225,10 @@ def alert_ingest(*, integration: Integration, event: InboundEvent) -> IngestResu
     elif event.action == AlertAction.RESOLVE:
         updates.update(status=AlertGroupStatus.RESOLVED, resolved_at=now)
     AlertGroup.objects.filter(pk=group.pk).update(**updates)
-    Integration.objects.filter(pk=integration.pk).update(last_event_at=now)
+    if integration.last_event_at is None or (now - integration.last_event_at).total_seconds() >= LAST_EVENT_RESOLUTION:
+        # "Last event" is for people; stamping it at most once a minute keeps a write off the hot path.
+        Integration.objects.filter(pk=integration.pk).update(last_event_at=now)
+        integration.last_event_at = now
     if opened:
         from alerting import paging
 

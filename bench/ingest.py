@@ -56,7 +56,6 @@ def server_env() -> dict[str, str]:
         DJANGO_SECURE_COOKIES="false",
         DATABASE_URL=DATABASE_URL,
         REDIS_URL=REDIS_URL,
-        CONN_MAX_AGE="600",
         LOG_LEVEL="WARNING",
     )
     return env

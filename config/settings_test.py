@@ -15,3 +15,5 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ALLOWED_HOSTS = ["*"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# The suite opens many short-lived connections from threads (concurrency tests); no pool there.
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405
