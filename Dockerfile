@@ -12,4 +12,4 @@ COPY . .
 RUN useradd --create-home firebreak && mkdir -p /app/var && chown -R firebreak /app/var
 USER firebreak
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--proxy-headers"]

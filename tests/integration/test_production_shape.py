@@ -1,5 +1,5 @@
 """The commands docker-compose.yml runs, run here for real on PostgreSQL and Redis:
-migrate, collectstatic, daphne serving config.asgi, a Celery worker and Celery beat."""
+migrate, collectstatic, uvicorn workers serving config.asgi, a Celery worker and Celery beat."""
 
 import sys
 from pathlib import Path
@@ -33,7 +33,8 @@ def test_compose_commands_serve_the_app_with_redis_ready(redis_url, tmp_path):
     manage(env, "collectstatic", "--noinput")
     port = free_port()
     logs = {name: tmp_path / f"{name}.log" for name in ("web", "worker", "beat")}
-    web = start([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"], env, logs["web"])
+    web_args = [str(BIN / "uvicorn"), "config.asgi:application", "--host=127.0.0.1", f"--port={port}", "--workers=2"]
+    web = start([*web_args, "--proxy-headers"], env, logs["web"])
     worker = start_worker(env, logs["worker"])
     beat_args = [str(BIN / "celery"), "-A", "config", "beat", "--schedule", str(tmp_path / "beat"), "-l", "info"]
     beat = start(beat_args, env, logs["beat"])
