@@ -335,7 +335,8 @@ def alert_group_merge(*, target: AlertGroup, sources: list[AlertGroup], actor: A
         _group_audit(source, actor, "merged", {"merged_into": {"before": None, "after": str(target.uuid)}})
     target.alert_count = Alert.objects.filter(group=target).count()
     target.save(update_fields=["severity", "first_seen", "last_seen", "alert_count", "updated_at"])
-    transaction.on_commit(lambda: live.alert_group_broadcast(group_id=target.pk), robust=True)
+    for group_id in [target.pk, *(source.pk for source in sources if source.pk != target.pk)]:
+        transaction.on_commit(lambda group_id=group_id: live.alert_group_broadcast(group_id=group_id), robust=True)
     return target
 
 

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alerting import actions, live, selectors
+from alerting import actions, selectors
 from alerting.api.serializers import inbound_url
 from alerting.forms import (
     AlertQueueFilterForm,
@@ -206,8 +206,6 @@ def alert_group_merge(request: HttpRequest, org_slug: str, uuid: Any) -> HttpRes
         except ValidationError as exc:
             form_add_validation_error(form, exc)
         else:
-            for source in sources:  # their queue rows go stale otherwise (the action pushes only the target)
-                live.alert_group_broadcast(group_id=source.pk)
             messages.success(
                 request, f"Merged {len(sources)} alert group{'s' if len(sources) != 1 else ''} into this one."
             )

@@ -125,6 +125,7 @@
   const SIDE_KINDS = new Set([
     "declared", "status_changed", "fields_changed", "services_changed", "milestone_changed",
     "role_assigned", "role_released", "task_added", "task_assigned", "task_completed", "task_reopened",
+    "alert_attached",
   ]);
   let sideTimer = null;
   let sidePending = false;
