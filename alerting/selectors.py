@@ -1,10 +1,22 @@
 """Reads of the alerting app shared by the triage pages, the API and the consumer."""
 
+from django.conf import settings
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
-from alerting.models import Alert, AlertGroup, AlertGroupStatus, Integration
+from alerting.models import Alert, AlertGroup, AlertGroupStatus, Integration, IntegrationKind
 from orgs.models import Organization
+
+PAGERDUTY_PATH = "/integrations/pagerduty/v2/enqueue"
+
+
+def inbound_url(integration: Integration, key: str | None = None) -> str:
+    """Where the monitoring tool posts. The PagerDuty endpoint carries no key (it is in the body); the
+    others carry it in the path, so without the key (every read but create/regenerate) the URL is masked."""
+    if integration.kind == IntegrationKind.PAGERDUTY_V2:
+        return f"{settings.SITE_URL}{PAGERDUTY_PATH}"
+    secret = key if key is not None else f"{integration.key_prefix}…"
+    return f"{settings.SITE_URL}/integrations/{integration.kind}/{secret}/"
 
 
 def integration_list(*, organization: Organization) -> QuerySet[Integration]:

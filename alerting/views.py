@@ -20,7 +20,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alerting import actions, selectors
-from alerting.api.serializers import inbound_url
 from alerting.forms import (
     AlertQueueFilterForm,
     AttachForm,
@@ -35,7 +34,7 @@ from alerting.inbound import InboundError, webhook
 from alerting.models import AlertGroup, AlertGroupStatus, Integration, IntegrationKind
 from orgs.permissions import ADMIN, RESPONDER, role_required
 from orgs.tenancy import Actor
-from orgs.views import form_add_validation_error, paginate
+from orgs.web import form_add_validation_error, paginate
 
 DETAIL = "alerting/alert_group_detail.html"
 ROW = "alerting/partials/_group_row.html"
@@ -258,7 +257,7 @@ def alert_group_attach(request: HttpRequest, org_slug: str, uuid: Any) -> HttpRe
 
 def integration_key_page(request: HttpRequest, integration: Integration, key: str, created: bool) -> HttpResponse:
     """The key, the inbound URL and a ready curl, shown this once (never cached, never shown again)."""
-    url = inbound_url(integration, key)
+    url = selectors.inbound_url(integration, key)
     context = {
         "integration": integration,
         "key": key,

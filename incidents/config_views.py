@@ -19,7 +19,7 @@ from incidents import config_actions, selectors
 from incidents.forms import IncidentRoleSettingsForm, IncidentTypeSettingsForm, SeveritySettingsForm
 from orgs.permissions import ADMIN, role_required
 from orgs.tenancy import Actor
-from orgs.views import form_add_validation_error
+from orgs.web import form_add_validation_error
 
 SETTINGS = "incidents/incident_settings.html"
 FORM = "incidents/settings_form.html"

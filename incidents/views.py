@@ -35,7 +35,7 @@ from incidents.forms import (
 from incidents.models import MILESTONES, Incident, IncidentStatus, TimelineKind
 from orgs.permissions import RESPONDER, role_required
 from orgs.tenancy import Actor
-from orgs.views import form_add_validation_error, paginate
+from orgs.web import form_add_validation_error, paginate
 from services import selectors as service_selectors
 
 DETAIL = "incidents/incident_detail.html"

@@ -9,7 +9,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -34,22 +33,9 @@ from orgs.forms import (
 from orgs.models import User
 from orgs.permissions import ADMIN, assignable_roles, can_assign_role, role_required
 from orgs.tenancy import Actor
+from orgs.web import form_add_validation_error, paginate
 from services import selectors as services_selectors
 
-PAGE_SIZE = 50
-
-
-def form_add_validation_error(form: Form, exc: ValidationError) -> None:
-    """Attach an action's ValidationError to the form: field errors where the form has the field."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> Any:
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def org_url(request: HttpRequest, name: str, **kwargs: Any) -> str:

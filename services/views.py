@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from incidents import selectors as incident_selectors
 from orgs.permissions import ADMIN, role_required
 from orgs.tenancy import Actor
-from orgs.views import form_add_validation_error, paginate
+from orgs.web import form_add_validation_error, paginate
 from services import actions, backstage, graph, permissions, selectors
 from services.forms import HealthForm, ImportForm, ServiceFilterForm, ServiceForm
 from services.models import Service, ServiceLifecycle, ServiceLinkKind

@@ -6,7 +6,6 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -23,6 +22,7 @@ from alerting.models import (
     IntegrationKind,
     PagingStatus,
 )
+from alerting.selectors import inbound_url
 from incidents import selectors as incident_selectors
 from incidents.models import Incident, Severity
 from orgs.api.base import OrgRelatedField
@@ -31,18 +31,8 @@ from services.models import Service
 
 # Named choice set (config/settings.py ENUM_NAME_OVERRIDES gives it its own schema enum).
 GROUP_STATUS_FILTER_CHOICES = [*AlertGroupStatus.choices, ("open", "Open (triggered or acknowledged)")]
-PAGERDUTY_PATH = "/integrations/pagerduty/v2/enqueue"
 MAX_SILENCE_MINUTES = 60 * 24 * 365
 INCIDENT_REFERENCE = re.compile(r"^(?:INC-)?(\d{1,9})$", re.IGNORECASE)
-
-
-def inbound_url(integration: Integration, key: str | None = None) -> str:
-    """Where the monitoring tool posts. The PagerDuty endpoint carries no key (it is in the body); the
-    others carry it in the path, so without the key (every read but create/regenerate) the URL is masked."""
-    if integration.kind == IntegrationKind.PAGERDUTY_V2:
-        return f"{settings.SITE_URL}{PAGERDUTY_PATH}"
-    secret = key if key is not None else f"{integration.key_prefix}…"
-    return f"{settings.SITE_URL}/integrations/{integration.kind}/{secret}/"
 
 
 # --- integrations ----------------------------------------------------------------------------------------
