@@ -37,7 +37,6 @@ from orgs.web import form_add_validation_error, paginate
 from services import selectors as services_selectors
 
 
-
 def org_url(request: HttpRequest, name: str, **kwargs: Any) -> str:
     return reverse(f"orgs:{name}", kwargs={"org_slug": request.organization.slug, **kwargs})
 
