@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from orgs.models import Membership, MembershipRole, Organization
 from tests.factories import MembershipFactory, OrganizationFactory, api_token_for
+from tests.live_layers import layer, layer_backend  # noqa: F401 - shared channel-layer fixtures
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 

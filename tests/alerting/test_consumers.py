@@ -2,19 +2,14 @@
 channel layer and (marked integration) the real Redis layer: who may subscribe, and which rows are pushed after
 commit when groups open and move."""
 
-import os
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-import pytest_asyncio
 from channels.db import database_sync_to_async
-from channels.layers import BaseChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.test import Client
-from pytest_django.fixtures import Settings
 
 from alerting import actions
 from alerting.events import InboundEvent
@@ -30,34 +25,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 ROW = re.compile(r'<tr id="alert-group-([0-9a-f-]{36})"')
 
 
-def per_worker_redis_url(url: str) -> str:
-    """One Redis database per xdist worker: the workers' test databases reuse org ids, so their groups
-    (org.<id>.alerts) must not meet."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    index = 6 + int(worker.removeprefix("gw") or 0)
-    base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
-    return f"{base}/{index}"
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.integration)])
-def layer_backend(request: pytest.FixtureRequest, settings: Settings) -> str:
-    if request.param == "redis":
-        url = per_worker_redis_url(request.getfixturevalue("redis_url"))
-        settings.CHANNEL_LAYERS = {
-            "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [url]}}
-        }
-    else:
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    return request.param
-
-
-@pytest_asyncio.fixture
-async def layer(layer_backend: str) -> AsyncIterator[BaseChannelLayer]:
-    channel_layer = get_channel_layer()
-    assert type(channel_layer).__module__.startswith("channels_redis" if layer_backend == "redis" else "channels.")
-    await channel_layer.flush()
-    yield channel_layer
-    await channel_layer.flush()
+REDIS_DB_OFFSET = 6
 
 
 @dataclass

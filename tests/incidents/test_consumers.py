@@ -2,19 +2,14 @@
 in-memory channel layer and (marked integration) the real Redis layer: who may subscribe, what is pushed
 after commit, and what a reconnecting browser catches up on."""
 
-import os
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-import pytest_asyncio
 from channels.db import database_sync_to_async
-from channels.layers import BaseChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.test import Client
-from pytest_django.fixtures import Settings
 
 from config.asgi import application
 from incidents import actions
@@ -28,35 +23,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 EVENT_ID = re.compile(r'data-event-id="(\d+)"')
 
 
-def per_worker_redis_url(url: str) -> str:
-    """One Redis database per xdist worker (as tests/integration/test_worker_email.py does): the workers' test
-    databases reuse the same incident ids, so their groups (incident.<id>) must not meet."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    index = 2 + int(worker.removeprefix("gw") or 0)
-    base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
-    return f"{base}/{index}"
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.integration)])
-def layer_backend(request: pytest.FixtureRequest, settings: Settings) -> str:
-    if request.param == "redis":
-        url = per_worker_redis_url(request.getfixturevalue("redis_url"))
-        settings.CHANNEL_LAYERS = {
-            "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [url]}}
-        }
-    else:
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    return request.param
-
-
-@pytest_asyncio.fixture
-async def layer(layer_backend: str) -> AsyncIterator[BaseChannelLayer]:
-    """The channel layer the app and the actions use for this test, empty before and after."""
-    channel_layer = get_channel_layer()
-    assert type(channel_layer).__module__.startswith("channels_redis" if layer_backend == "redis" else "channels.")
-    await channel_layer.flush()
-    yield channel_layer
-    await channel_layer.flush()
+REDIS_DB_OFFSET = 2
 
 
 @dataclass
