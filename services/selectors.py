@@ -3,7 +3,7 @@
 from collections import deque
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from orgs.models import Organization, Team
@@ -23,7 +23,7 @@ SORTS = {
     "tier": ["tier", "name"],
     "-tier": ["-tier", "name"],
     "lifecycle": ["lifecycle", "name"],
-    "owner": ["owner_team__name", "name"],
+    "owner": [F("owner_team__name").asc(nulls_last=True), "name"],
     "-updated": ["-updated_at", "name"],
 }
 
