@@ -240,9 +240,25 @@ def incident_declare(
 # --- lifecycle ----------------------------------------------------------------------------------
 
 
+def _check_merge_target(incident: Incident, target: Incident | None) -> None:
+    if target is None:
+        raise ValidationError({"merged_into": "Choose the incident this one merges into."})
+    if target.organization_id != incident.organization_id:
+        raise ValidationError({"merged_into": "Choose an incident of this organization."})
+    if target.pk == incident.pk:
+        raise ValidationError({"merged_into": "An incident cannot merge into itself."})
+    if not target.is_open:
+        raise ValidationError({"merged_into": f"{target.reference} is {target.status}; merge into an open incident."})
+
+
 @transaction.atomic
-def incident_transition(*, incident: Incident, status: str, actor: Actor) -> Incident:
-    """Move to `status` under DESIGN.md's rules, stamping milestones; illegal moves name the allowed ones."""
+def incident_transition(
+    *, incident: Incident, status: str, actor: Actor, merged_into: Incident | None = None
+) -> Incident:
+    """Move to `status` under DESIGN.md's rules, stamping milestones; illegal moves name the allowed ones.
+
+    Moving to `merged` needs `merged_into`, an open incident of the same org; its timeline records it.
+    """
     incident = _lock(incident)
     if status == incident.status:
         return incident
@@ -251,6 +267,11 @@ def incident_transition(*, incident: Incident, status: str, actor: Actor) -> Inc
         label = IncidentStatus(incident.status).label.lower()
         allowed_text = ", ".join(allowed) if allowed else "none (this incident is finished)"
         raise ValidationError({"status": f"Cannot move from {label} to {status}. Allowed next: {allowed_text}."})
+    if status == IncidentStatus.MERGED:
+        if merged_into is not None:
+            merged_into = Incident.objects.select_related("organization").get(pk=merged_into.pk)  # its status now
+        _check_merge_target(incident, merged_into)
+        incident.merged_into = merged_into
     now = timezone.now()
     before = incident.status
     fields = ["status", "updated_at"]
@@ -274,10 +295,19 @@ def incident_transition(*, incident: Incident, status: str, actor: Actor) -> Inc
             incident.acknowledged_at = now
             fields.append("acknowledged_at")
     incident.status = status
+    payload = {"from": before, "to": status}
+    if status == IncidentStatus.MERGED:
+        fields.append("merged_into")
+        payload["into"] = merged_into.reference
     incident.save(update_fields=fields)
-    timeline_event_add(
-        incident=incident, kind=TimelineKind.STATUS_CHANGED, actor=actor, payload={"from": before, "to": status}
-    )
+    timeline_event_add(incident=incident, kind=TimelineKind.STATUS_CHANGED, actor=actor, payload=payload)
+    if status == IncidentStatus.MERGED:
+        timeline_event_add(
+            incident=merged_into,
+            kind=TimelineKind.INCIDENT_MERGED,
+            actor=actor,
+            payload={"incident": incident.reference, "title": incident.title, "number": incident.number},
+        )
     if not incident.is_drill:
         services_health_sync(services=_affected(incident), actor=actor)
     transaction.on_commit(lambda: live.incident_list_broadcast(incident_id=incident.pk), robust=True)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from incidents import selectors
 from incidents.models import (
     MILESTONES,
+    Incident,
     IncidentStatus,
     IncidentType,
     StatusUpdateVisibility,
@@ -183,6 +184,15 @@ class IncidentUpdateForm(forms.Form):
 
 class TransitionForm(forms.Form):
     status = forms.ChoiceField(choices=IncidentStatus.choices)
+
+
+class MergeForm(forms.Form):
+    into = forms.ModelChoiceField(queryset=None, to_field_name="number", label="Merge into")
+
+    def __init__(self, *args: Any, organization: Organization, incident: Incident, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = selectors.open_incident_choices(organization=organization, exclude=incident)
+        self.fields["into"].label_from_instance = lambda other: f"{other.reference} · {other.title}"
 
 
 class SeverityForm(forms.Form):

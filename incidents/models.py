@@ -237,6 +237,7 @@ class TimelineKind(models.TextChoices):
     NOTE = "note", "Note"
     STATUS_UPDATE = "status_update", "Status update"
     ALERT_ATTACHED = "alert_attached", "Alert attached"
+    INCIDENT_MERGED = "incident_merged", "Incident merged in"
 
 
 class TimelineEvent(OrgOwnedModel):

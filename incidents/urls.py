@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:number>/", views.incident_detail, name="incident-detail"),
     path("<int:number>/edit/", views.incident_update, name="incident-update"),
     path("<int:number>/transition/", views.incident_transition, name="incident-transition"),
+    path("<int:number>/merge/", views.incident_merge, name="incident-merge"),
     path("<int:number>/severity/", views.incident_severity, name="incident-severity"),
     path("<int:number>/milestones/", views.incident_milestones, name="incident-milestones"),
     path("<int:number>/roles/assign/", views.incident_role_assign, name="incident-role-assign"),

@@ -20,6 +20,7 @@ from incidents.forms import (
     IncidentDeclareForm,
     IncidentFilterForm,
     IncidentUpdateForm,
+    MergeForm,
     MilestonesForm,
     NoteForm,
     PinForm,
@@ -221,6 +222,27 @@ def incident_transition(request: HttpRequest, org_slug: str, number: int) -> Htt
         f"{incident.reference} is now {status.lower()}.",
         "The status did not change",
     )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(RESPONDER)
+def incident_merge(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    """Merge a triage incident into another open one (the duplicate's responders join the other)."""
+    incident = get_incident(request, number)
+    form = MergeForm(request.POST or None, organization=request.organization, incident=incident)
+    if request.method == "POST" and form.is_valid():
+        into = form.cleaned_data["into"]
+        try:
+            actions.incident_transition(
+                incident=incident, status=IncidentStatus.MERGED, actor=Actor.from_request(request), merged_into=into
+            )
+        except ValidationError as exc:
+            form_add_validation_error(form, exc)
+        else:
+            messages.success(request, f"{incident.reference} was merged into {into.reference}.")
+            return redirect("incidents:incident-detail", org_slug=org_slug, number=into.number)
+    context = {"incident": incident, "form": form}
+    return render(request, "incidents/incident_merge.html", context, status=400 if form.errors else 200)
 
 
 @require_POST

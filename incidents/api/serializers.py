@@ -273,6 +273,9 @@ class IncidentFilterSerializer(serializers.Serializer):
 
 class TransitionInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=IncidentStatus.choices)
+    merged_into = serializers.IntegerField(
+        required=False, min_value=1, help_text="With status `merged`: the number of the incident it merges into."
+    )
 
 
 # --- roles ---------------------------------------------------------------------------------------------

@@ -123,8 +123,15 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         """Move the incident to another status; an illegal move is a 400 naming the allowed next statuses."""
         incident = self.get_object()
         fields = self._input(serializers.TransitionInputSerializer)
+        merged_into = None
+        if "merged_into" in fields:
+            merged_into = selectors.incident_by_number(organization=self.organization, number=fields["merged_into"])
+            if merged_into is None:
+                raise DjangoValidationError({"merged_into": f"There is no INC-{fields['merged_into']}."})
         try:
-            incident = actions.incident_transition(incident=incident, status=fields["status"], actor=self.actor)
+            incident = actions.incident_transition(
+                incident=incident, status=fields["status"], actor=self.actor, merged_into=merged_into
+            )
         except DjangoValidationError as exc:
             return _status_refusal(exc)
         return self._output(incident)

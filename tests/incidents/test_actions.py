@@ -171,16 +171,31 @@ def with_status(incident: Incident, status: str) -> Incident:
 @pytest.mark.parametrize(("source", "target"), ALLOWED_PAIRS)
 def test_allowed_transition_moves_and_records_one_event(org, actor, source, target):
     incident = with_status(declare(org, actor), source)
+    # Merging needs the incident it merges into; that one records the merge on its own timeline.
+    into = declare(org, actor) if target == S.MERGED else None
+    expected = {"from": source, "to": target, **({"into": into.reference} if into else {})}
     events_before = len(timeline(incident))
     audit_before = len(incident_audit(org))
 
-    moved = actions.incident_transition(incident=incident, status=target, actor=actor)
+    moved = actions.incident_transition(incident=incident, status=target, actor=actor, merged_into=into)
 
     assert moved.status == target
     assert row(incident)["status"] == target
-    assert timeline(incident)[events_before:] == [("status_changed", {"from": source, "to": target})]
+    assert timeline(incident)[events_before:] == [("status_changed", expected)]
+    merged_in = (
+        [
+            (
+                "incident.incident_merged",
+                str(into.number),
+                {"incident": incident.reference, "title": incident.title, "number": incident.number},
+            )
+        ]
+        if into
+        else []
+    )
     assert incident_audit(org)[audit_before:] == [
-        ("incident.status_changed", str(incident.number), {"from": source, "to": target})
+        ("incident.status_changed", str(incident.number), expected),
+        *merged_in,
     ]
 
 
@@ -338,8 +353,10 @@ def test_triage_straight_to_closed_stamps_every_milestone(org, actor, clock):
 def test_declining_merging_or_canceling_stamps_no_milestone(org, actor, clock, target):
     incident = declare(org, actor, status=S.TRIAGE)
 
+    into = declare(org, actor) if target == S.MERGED else None
+
     clock.advance(minutes=3)
-    actions.incident_transition(incident=incident, status=target, actor=actor)
+    actions.incident_transition(incident=incident, status=target, actor=actor, merged_into=into)
 
     assert milestones(incident) == {
         "started_at": T0,

@@ -144,6 +144,7 @@ PAGE_LOOKUPS: dict[str, Callable[[OrgA], dict[str, str]]] = {
             "detail",
             "update",
             "transition",
+            "merge",
             "severity",
             "milestones",
             "role-assign",
