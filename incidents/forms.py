@@ -187,7 +187,9 @@ class TransitionForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    into = forms.ModelChoiceField(queryset=None, to_field_name="number", label="Merge into")
+    into = forms.ModelChoiceField(
+        queryset=None, to_field_name="number", label="Merge into", empty_label="Choose an open incident…"
+    )
 
     def __init__(self, *args: Any, organization: Organization, incident: Incident, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
