@@ -2,69 +2,21 @@
 PagerDuty-format trigger posted over HTTP to the served inbound endpoint shows up in an open queue without a
 reload; the responder opens it, escalates it and lands on the new incident with the alert group attached."""
 
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from alerting import actions
 from incidents import actions as incident_actions
 from orgs.models import MembershipRole, Organization
 from orgs.tenancy import Actor
 from services import actions as service_actions
-from tests.e2e.conftest import ARGS, CHROMIUM
-from tests.e2e.test_incidents_live import LIVE, Server, person, signed_in, wait_live, worker_redis_url
+from tests.e2e.conftest import Server
+from tests.e2e.test_incidents_live import LIVE, person, signed_in, wait_live
 from tests.factories import MembershipFactory
-from tests.integration.helpers import clean_env, free_port
-from tests.integration.test_embedded_run import manage
-from tests.integration.test_worker_email import database_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """This module's own Chromium, closed when the module is done (see tests/e2e/test_incidents_live.py)."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Chromium not found at {CHROMIUM}")
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def server(redis_url: str, tmp_path: Path) -> Iterator[Server]:
-    """daphne serving config.asgi on this test's database and its own Redis database."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the live browser test runs on PostgreSQL and Redis")
-    import redis
-
-    url = worker_redis_url(redis_url)
-    redis.Redis.from_url(url).flushdb()
-    env = clean_env(
-        DJANGO_SECRET_KEY=settings.SECRET_KEY,
-        DATABASE_URL=database_url(),
-        REDIS_URL=url,
-        FIREBREAK_VAR_DIR=str(tmp_path / "var"),
-        DJANGO_SECURE_COOKIES="false",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-    )
-    manage(env, "collectstatic", "--noinput")
-    port = free_port()
-    served = Server(f"http://127.0.0.1:{port}", env, port, tmp_path / "daphne.log")
-    served.start()
-    yield served
-    served.stop()
 
 
 @dataclass

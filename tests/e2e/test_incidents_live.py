@@ -2,104 +2,28 @@
 Redis channel layer: what one does shows up for the other without a reload; a browser that was cut off
 catches up when it reconnects; another org's member gets neither the page nor the websocket."""
 
-import os
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import redis
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connection
 
 from incidents import actions
 from incidents.models import Incident, Severity, TimelineEvent
 from orgs.models import MembershipRole, Organization, User
 from orgs.tenancy import Actor
-from tests.e2e.conftest import ARGS, CHROMIUM, sign_in
+from tests.e2e.conftest import Server, sign_in
 from tests.factories import MembershipFactory, UserFactory
-from tests.integration.helpers import clean_env, free_port, start, stop, wait_http
-from tests.integration.test_embedded_run import manage
-from tests.integration.test_worker_email import database_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-BIN = Path(sys.executable).parent
 PASSWORD = "correct-horse-battery"
 LIVE = 2000  # ms: what "live" means here
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """This module's own Chromium (tests/e2e/conftest.py's launch options), closed when the module is done:
-    Playwright's sync API keeps an event loop running in the thread while it is started, and asyncio tests
-    (tests/incidents/test_consumers.py) cannot run in the same process until it stops."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"Chromium not found at {CHROMIUM}")
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(autouse=True)
 def no_push_from_the_test_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """The browsers listen to the served app's Redis layer; writes made here directly are pushed by nobody."""
     monkeypatch.setattr("incidents.live._send", lambda group, message: None)
-
-
-@dataclass
-class Server:
-    base: str
-    env: dict[str, str]
-    port: int
-    log: Path
-    process: object = None
-
-    def start(self) -> None:
-        args = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"]
-        self.process = start(args, self.env, self.log)
-        wait_http(f"{self.base}/healthz", 60, self.log)
-
-    def stop(self) -> None:
-        stop(self.process)
-
-
-def worker_redis_url(url: str) -> str:
-    """A Redis database of its own per xdist worker: the workers' test databases reuse incident ids, so their
-    channel groups (incident.<id>) must not meet."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url
-    return f"{base}/{10 + int(worker.removeprefix('gw') or 0)}"
-
-
-@pytest.fixture
-def server(redis_url: str, tmp_path: Path) -> Iterator[Server]:
-    """daphne serving config.asgi on this test's database, with WhiteNoise serving collected static files."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the live browser test runs on PostgreSQL and Redis")
-    url = worker_redis_url(redis_url)
-    redis.Redis.from_url(url).flushdb()
-    env = clean_env(
-        DJANGO_SECRET_KEY=settings.SECRET_KEY,
-        DATABASE_URL=database_url(),
-        REDIS_URL=url,
-        FIREBREAK_VAR_DIR=str(tmp_path / "var"),
-        DJANGO_SECURE_COOKIES="false",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-    )
-    manage(env, "collectstatic", "--noinput")
-    port = free_port()
-    server = Server(f"http://127.0.0.1:{port}", env, port, tmp_path / "daphne.log")
-    server.start()
-    yield server
-    server.stop()
 
 
 @dataclass
