@@ -7,6 +7,10 @@ COPY orgs ./orgs
 COPY services ./services
 COPY incidents ./incidents
 COPY alerting ./alerting
+COPY oncall ./oncall
+COPY notifications ./notifications
+COPY ticketing ./ticketing
+COPY retros ./retros
 RUN pip install .
 COPY . .
 RUN useradd --create-home firebreak && mkdir -p /app/var && chown -R firebreak /app/var

@@ -4,8 +4,12 @@ from rest_framework.routers import DefaultRouter
 
 from alerting.api import views as alerting_api
 from incidents.api import views as incidents_api
+from notifications.api import routes as notifications_routes
+from oncall.api import routes as oncall_routes
 from orgs.api import views as orgs_api
+from retros.api import routes as retros_routes
 from services.api import views as services_api
+from ticketing.api import routes as ticketing_routes
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -23,5 +27,9 @@ router.register("incident-types", incidents_api.IncidentTypeViewSet, basename="i
 router.register("integrations", alerting_api.IntegrationViewSet, basename="integration")
 router.register("alert-groups", alerting_api.AlertGroupViewSet, basename="alert-group")
 router.register("alerts", alerting_api.AlertViewSet, basename="alert")
+
+# Newer apps register their own routes (so parallel work on them does not edit this file).
+for app_routes in (oncall_routes, notifications_routes, ticketing_routes, retros_routes):
+    app_routes.register(router)
 
 urlpatterns = router.urls

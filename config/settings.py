@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "services",
     "incidents",
     "alerting",
+    "oncall",
+    "notifications",
+    "ticketing",
+    "retros",
 ]
 
 MIDDLEWARE = [

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 # orgs.models.OrgOwnedModel; tests/orgs/test_tenancy.py fails otherwise.
 GLOBAL_MODELS = frozenset({"orgs.User", "orgs.Organization", "orgs.Membership"})
 
-FIREBREAK_APPS = ("orgs", "services", "incidents", "alerting")
+FIREBREAK_APPS = ("orgs", "services", "incidents", "alerting", "oncall", "notifications", "ticketing", "retros")
 
 
 @dataclass(frozen=True)

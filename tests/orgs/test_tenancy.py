@@ -6,7 +6,7 @@ cannot fill with org A's identifiers fails the test until ROUTE_LOOKUPS / PAGE_L
 
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -49,6 +49,10 @@ from orgs.tenancy import FIREBREAK_APPS, GLOBAL_MODELS, Actor
 from services import actions as service_actions
 from services.models import Service
 from tests.factories import AuditEventFactory, InvitationFactory, MembershipFactory, TeamFactory, api_token_for
+from tests.notifications import tenancy_rows as notifications_rows
+from tests.oncall import tenancy_rows as oncall_rows
+from tests.retros import tenancy_rows as retros_rows
+from tests.ticketing import tenancy_rows as ticketing_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +97,12 @@ class OrgA:
     integration: Integration  # routes to `service`
     alert_group: AlertGroup  # of `integration`, holding `alert`, attached to `incident`
     alert: Alert
+    # Rows of the newer apps, built by their tests/<app>/tenancy_rows.py (in EXTENSIONS order).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# Apps that keep their org A rows and lookups next to their own tests.
+EXTENSIONS = (oncall_rows, notifications_rows, ticketing_rows, retros_rows)
 
 
 # basename of a router registration -> URL kwargs naming one of org A's objects.
@@ -173,6 +183,12 @@ PAGE_LOOKUPS: dict[str, Callable[[OrgA], dict[str, str]]] = {
         for name in ("update", "regenerate", "delete")
     },
 }
+
+for extension in EXTENSIONS:
+    assert not set(extension.ROUTE_LOOKUPS) & set(ROUTE_LOOKUPS), extension.__name__
+    assert not set(extension.PAGE_LOOKUPS) & set(PAGE_LOOKUPS), extension.__name__
+    ROUTE_LOOKUPS.update(extension.ROUTE_LOOKUPS)
+    PAGE_LOOKUPS.update(extension.PAGE_LOOKUPS)
 
 # Identifiers that exist in no org: what a request for a missing object looks like.
 MISSING_LOOKUPS = {
@@ -403,11 +419,14 @@ def org_a(org: Organization, owner: Membership) -> OrgA:
         ),
     ).group
     alert_group = alerting_actions.alert_group_attach(group=alert_group, incident=incident, actor=acting_owner)
-    return OrgA(
+    org_a = OrgA(
         *(org, owner, second, team, invitation, token, event, service, upstream),
         *(severity, role, incident, task, note, update, incident_type),
         *(integration, alert_group, alert_group.alerts.get()),
     )
+    for extension in EXTENSIONS:
+        org_a.extra.update(extension.build(org_a))
+    return org_a
 
 
 @pytest.fixture
