@@ -1,0 +1,7 @@
+"""Demo data of the ticketing app for `seed_demo` (idempotent)."""
+
+from orgs.models import Organization
+
+
+def seed_demo(*, organization: Organization) -> None:
+    """Add this app's demo rows to the demo organization; running it twice changes nothing."""
