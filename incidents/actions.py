@@ -4,9 +4,11 @@ transaction, and the event is pushed live after commit."""
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from incidents import defaults, live, markdown
 from incidents.models import (
@@ -310,6 +312,8 @@ def incident_transition(
         )
     if not incident.is_drill:
         services_health_sync(services=_affected(incident), actor=actor)
+    for hook in settings.INCIDENT_STATUS_HOOKS:
+        import_string(hook)(incident=incident, before=before, actor=actor)
     transaction.on_commit(lambda: live.incident_list_broadcast(incident_id=incident.pk), robust=True)
     return incident
 

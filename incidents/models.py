@@ -238,6 +238,9 @@ class TimelineKind(models.TextChoices):
     STATUS_UPDATE = "status_update", "Status update"
     ALERT_ATTACHED = "alert_attached", "Alert attached"
     INCIDENT_MERGED = "incident_merged", "Incident merged in"
+    PAGED = "paged", "Paged"
+    FOLLOW_UP_ADDED = "follow_up_added", "Follow-up added"
+    RETROSPECTIVE = "retrospective", "Retrospective"
 
 
 class TimelineEvent(OrgOwnedModel):
