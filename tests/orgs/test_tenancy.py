@@ -51,6 +51,7 @@ from services.models import Service
 from tests.factories import AuditEventFactory, InvitationFactory, MembershipFactory, TeamFactory, api_token_for
 from tests.notifications import tenancy_rows as notifications_rows
 from tests.oncall import tenancy_rows as oncall_rows
+from tests.retros import analytics_tenancy_rows as analytics_rows
 from tests.retros import tenancy_rows as retros_rows
 from tests.ticketing import tenancy_rows as ticketing_rows
 
@@ -102,7 +103,7 @@ class OrgA:
 
 
 # Apps that keep their org A rows and lookups next to their own tests.
-EXTENSIONS = (oncall_rows, notifications_rows, ticketing_rows, retros_rows)
+EXTENSIONS = (oncall_rows, notifications_rows, ticketing_rows, retros_rows, analytics_rows)
 
 
 # basename of a router registration -> URL kwargs naming one of org A's objects.
