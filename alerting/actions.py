@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from alerting import live
+from alerting import live, paging
 from alerting.events import InboundEvent
 from alerting.models import (
     OPEN_GROUP_STATUSES,
@@ -230,9 +230,9 @@ def alert_ingest(*, integration: Integration, event: InboundEvent) -> IngestResu
         Integration.objects.filter(pk=integration.pk).update(last_event_at=now)
         integration.last_event_at = now
     if opened:
-        from alerting import paging
-
         paging.alert_group_triggered(group=group)
+    elif "status" in updates:
+        paging.alert_group_paging_stop(group=group)
     if opened or "status" in updates:
         transaction.on_commit(lambda: live.alert_group_broadcast(group_id=group.pk), robust=True)
     return IngestResult(stored=True, group=group, opened=opened)
@@ -268,6 +268,7 @@ def alert_group_acknowledge(*, group: AlertGroup, actor: Actor) -> AlertGroup:
     group.acknowledged_by = actor.user
     group.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "updated_at"])
     _group_audit(group, actor, "acknowledged", {"status": {"before": "triggered", "after": "acknowledged"}})
+    paging.alert_group_paging_stop(group=group)
     transaction.on_commit(lambda: live.alert_group_broadcast(group_id=group.pk), robust=True)
     return group
 
@@ -284,6 +285,7 @@ def alert_group_resolve(*, group: AlertGroup, actor: Actor) -> AlertGroup:
     group.resolved_by = actor.user
     group.save(update_fields=["status", "resolved_at", "resolved_by", "updated_at"])
     _group_audit(group, actor, "resolved", {"status": {"before": before, "after": "resolved"}})
+    paging.alert_group_paging_stop(group=group)
     transaction.on_commit(lambda: live.alert_group_broadcast(group_id=group.pk), robust=True)
     return group
 
@@ -333,6 +335,7 @@ def alert_group_merge(*, target: AlertGroup, sources: list[AlertGroup], actor: A
         target.first_seen = min(target.first_seen, source.first_seen)
         target.last_seen = max(target.last_seen, source.last_seen)
         _group_audit(source, actor, "merged", {"merged_into": {"before": None, "after": str(target.uuid)}})
+        paging.alert_group_paging_stop(group=source)
     target.alert_count = Alert.objects.filter(group=target).count()
     target.save(update_fields=["severity", "first_seen", "last_seen", "alert_count", "updated_at"])
     for group_id in [target.pk, *(source.pk for source in sources if source.pk != target.pk)]:
