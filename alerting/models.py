@@ -70,6 +70,10 @@ OPEN_GROUP_STATUSES = [AlertGroupStatus.TRIGGERED, AlertGroupStatus.ACKNOWLEDGED
 class PagingStatus(models.TextChoices):
     NONE = "none", "Not paged"
     PENDING = "pending", "Paging pending"
+    PAGING = "paging", "Paging"
+    STOPPED = "stopped", "Paging stopped"
+    UNANSWERED = "unanswered", "Unanswered"
+    NO_POLICY = "no_policy", "No escalation policy"
 
 
 class AlertGroup(OrgOwnedModel):

@@ -164,7 +164,11 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ["critical", "default"]
-CELERY_TASK_ROUTES = {"orgs.tasks.*": {"queue": "critical"}}
+CELERY_TASK_ROUTES = {
+    "orgs.tasks.*": {"queue": "critical"},
+    "oncall.tasks.*": {"queue": "critical"},
+    "notifications.tasks.*": {"queue": "critical"},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -174,8 +178,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 ALERT_RETENTION_DAYS = env.int("FIREBREAK_ALERT_RETENTION_DAYS", default=90)
+# Paging durability (DESIGN.md): steps and deliveries run from ETA tasks; the sweepers re-drive any row
+# more than SWEEP_GRACE_SECONDS overdue (lost message, dead worker, Redis flushed), SWEEP_BATCH at a time.
+ONCALL_SWEEP_SECONDS = env.float("FIREBREAK_SWEEP_SECONDS", default=5.0)
+ONCALL_SWEEP_GRACE_SECONDS = env.float("FIREBREAK_SWEEP_GRACE_SECONDS", default=2.0)
+ONCALL_SWEEP_BATCH = env.int("FIREBREAK_SWEEP_BATCH", default=500)
+# Seconds in one "minute" of escalation waits and notification-rule delays (tests shrink it to 1).
+ESCALATION_MINUTE_SECONDS = env.float("FIREBREAK_ESCALATION_MINUTE_SECONDS", default=60.0)
+NOTIFICATION_MAX_ATTEMPTS = env.int("FIREBREAK_NOTIFICATION_MAX_ATTEMPTS", default=6)
+NOTIFICATION_HTTP_TIMEOUT = env.float("FIREBREAK_NOTIFICATION_HTTP_TIMEOUT", default=10.0)
+NOTIFICATION_SENDING_LEASE_SECONDS = env.int("FIREBREAK_NOTIFICATION_LEASE_SECONDS", default=120)
+# SMS and voice go through a Twilio-compatible REST API; without credentials those channels are off.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
 CELERY_BEAT_SCHEDULE: dict = {
     "alerts-prune": {"task": "alerting.tasks.alerts_prune", "schedule": 3600.0},
+    "escalations-sweep": {"task": "oncall.tasks.escalations_sweep", "schedule": ONCALL_SWEEP_SECONDS},
+    "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": ONCALL_SWEEP_SECONDS},
+    "oncall-handoffs": {"task": "oncall.tasks.handoffs_notify", "schedule": 60.0},
 }
 
 # --- Email ----------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
-"""Demo data of the oncall app for `seed_demo` (idempotent)."""
+"""Demo data of the oncall app for `seed_demo` (idempotent): schedules first, then the policies using them."""
 
+from oncall import policy_demo, schedule_demo
 from orgs.models import Organization
 
 
 def seed_demo(*, organization: Organization) -> None:
-    """Add this app's demo rows to the demo organization; running it twice changes nothing."""
+    """Schedules with rotations and an override, then a policy on every service."""
+    schedule_demo.seed_demo(organization=organization)
+    policy_demo.seed_demo(organization=organization)

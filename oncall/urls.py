@@ -1,5 +1,7 @@
-from django.urls import path  # noqa: F401
+"""Pages of the oncall app under /o/<org>/on-call/: schedules, escalation policies, my on-call."""
+
+from oncall import policy_urls, schedule_urls
 
 app_name = "oncall"
 
-urlpatterns: list = []
+urlpatterns = [*schedule_urls.urlpatterns, *policy_urls.urlpatterns]

@@ -81,6 +81,10 @@ class Service(OrgOwnedModel):
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_services"
     )
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Who is paged when one of its integrations opens an alert group (oncall app).
+    escalation_policy = models.ForeignKey(
+        "oncall.EscalationPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
+    )
 
     class Meta:
         ordering = ["name"]

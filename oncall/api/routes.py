@@ -2,6 +2,10 @@
 
 from rest_framework.routers import DefaultRouter
 
+from oncall.api import policy_routes, schedule_routes
+
 
 def register(router: DefaultRouter) -> None:
-    """Register this app's viewsets (basename = the ROUTE_LOOKUPS key in tests/oncall/tenancy_rows.py)."""
+    """Register the schedule and escalation policy viewsets."""
+    schedule_routes.register(router)
+    policy_routes.register(router)

@@ -1,16 +1,14 @@
-"""Org A's rows of the oncall app for tests/orgs/test_tenancy.py, and the lookups naming them.
+"""Org A's rows of the oncall app for tests/orgs/test_tenancy.py: schedules first, then policies."""
 
-`build(a)` runs at the end of the org_a fixture and returns objects stored in `a.extra`; the lookups
-read them back from there (`a.extra["..."]`).
-"""
-
-from collections.abc import Callable
 from typing import Any
 
-ROUTE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {}
-PAGE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {}
+from tests.oncall import policy_tenancy_rows, schedule_tenancy_rows
+
+ROUTE_LOOKUPS = {**schedule_tenancy_rows.ROUTE_LOOKUPS, **policy_tenancy_rows.ROUTE_LOOKUPS}
+PAGE_LOOKUPS = {**schedule_tenancy_rows.PAGE_LOOKUPS, **policy_tenancy_rows.PAGE_LOOKUPS}
 
 
 def build(a: Any) -> dict[str, Any]:
-    """Create org A's rows of this app (every model the API or pages expose needs one)."""
-    return {}
+    """Schedule rows, then policy rows (which may use the schedules through a.extra)."""
+    a.extra.update(schedule_tenancy_rows.build(a))
+    return policy_tenancy_rows.build(a)

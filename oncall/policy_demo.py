@@ -1,0 +1,7 @@
+"""Demo policy data for seed_demo (idempotent)."""
+
+from orgs.models import Organization
+
+
+def seed_demo(*, organization: Organization) -> None:
+    """Add the demo org's policy rows; running it twice changes nothing."""

@@ -1,0 +1,1 @@
+"""Reads of the oncall app, one module per concern: `schedules`, `policies`, `escalations`."""
