@@ -31,7 +31,8 @@ from alerting.forms import (
     merge_candidates,
 )
 from alerting.inbound import InboundError, webhook
-from alerting.models import AlertGroup, AlertGroupStatus, Integration, IntegrationKind
+from alerting.models import AlertGroup, AlertGroupStatus, Integration, IntegrationKind, PagingStatus
+from oncall.selectors import escalations as escalation_selectors
 from orgs.permissions import ADMIN, RESPONDER, role_required
 from orgs.tenancy import Actor
 from orgs.web import form_add_validation_error, paginate
@@ -80,6 +81,7 @@ def detail_context(request: HttpRequest, group: AlertGroup, **overrides: Any) ->
         "runbooks": [link for link in service.links.all() if link.kind == "runbook"],
         "owner_team": service.owner_team,
         "merged_groups": list(group.merged_groups.select_related("service").order_by("-last_seen")[:20]),
+        "escalation": escalation_selectors.escalation_latest(group=group),
     }
     if can_respond and group.merged_into_id is None:
         context.update(
@@ -148,6 +150,9 @@ def alert_queue(request: HttpRequest, org_slug: str) -> HttpResponse:
         "live_insert": page.number == 1,
         "can_respond": request.membership.has_role(RESPONDER),
         "has_integrations": selectors.integration_list(organization=organization).exists(),
+        "unanswered": selectors.alert_group_list(organization=organization)
+        .filter(status=AlertGroupStatus.TRIGGERED, paging_status=PagingStatus.UNANSWERED)
+        .count(),
     }
     return render(request, "alerting/alert_queue.html", context)
 

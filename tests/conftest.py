@@ -20,6 +20,7 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 @dataclass
 class Enqueued:
     calls: list[tuple[str, tuple, dict]] = field(default_factory=list)
+    options: list[dict] = field(default_factory=list)  # apply_async options (eta, countdown, ...) of each call
 
     @property
     def names(self) -> list[str]:
@@ -34,6 +35,7 @@ def enqueued(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) ->
 
         def fake_apply_async(self: Any, args: tuple = (), kwargs: dict | None = None, **options: Any) -> None:
             recorder.calls.append((self.name, tuple(args or ()), dict(kwargs or {})))
+            recorder.options.append(options)
 
         monkeypatch.setattr("celery.app.task.Task.apply_async", fake_apply_async)
     return recorder

@@ -45,7 +45,18 @@ def is_silenced(group: AlertGroup) -> bool:
 
 @register.filter
 def is_paging(group: AlertGroup) -> bool:
-    return group.paging_status == PagingStatus.PENDING and group.status == AlertGroupStatus.TRIGGERED
+    return group.paging_status in (PagingStatus.PENDING, PagingStatus.PAGING) and group.status == AlertGroupStatus.TRIGGERED
+
+
+@register.filter
+def is_unanswered(group: AlertGroup) -> bool:
+    """Every step of the escalation ran and nobody acknowledged: the loudest state in triage."""
+    return group.paging_status == PagingStatus.UNANSWERED and group.status == AlertGroupStatus.TRIGGERED
+
+
+@register.filter
+def has_no_policy(group: AlertGroup) -> bool:
+    return group.paging_status == PagingStatus.NO_POLICY and group.status == AlertGroupStatus.TRIGGERED
 
 
 @register.filter
