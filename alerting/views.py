@@ -32,6 +32,7 @@ from alerting.forms import (
 )
 from alerting.inbound import InboundError, webhook
 from alerting.models import AlertGroup, AlertGroupStatus, Integration, IntegrationKind, PagingStatus
+from notifications import selectors as notification_selectors
 from oncall.selectors import escalations as escalation_selectors
 from orgs.permissions import ADMIN, RESPONDER, role_required
 from orgs.tenancy import Actor
@@ -82,6 +83,9 @@ def detail_context(request: HttpRequest, group: AlertGroup, **overrides: Any) ->
         "owner_team": service.owner_team,
         "merged_groups": list(group.merged_groups.select_related("service").order_by("-last_seen")[:20]),
         "escalation": escalation_selectors.escalation_latest(group=group),
+        "deliveries": list(
+            notification_selectors.notification_list(organization=group.organization, alert_group=group)[:50]
+        ),
     }
     if can_respond and group.merged_into_id is None:
         context.update(

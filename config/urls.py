@@ -23,6 +23,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/analytics/", include("retros.analytics_urls")),
     path("api/v1/", include("config.api_urls")),
     path("integrations/", include("alerting.inbound.urls")),
+    path("calendar/", include("oncall.feed_urls")),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     path(
         "api/docs/",

@@ -34,6 +34,9 @@ class ContactMethod(OrgOwnedModel):
     verified_at = models.DateTimeField(null=True, blank=True)
     verification_code_hash = models.CharField(max_length=64, blank=True)
     verification_sent_at = models.DateTimeField(null=True, blank=True)
+    verification_attempts = models.PositiveSmallIntegerField(default=0, help_text="Wrong codes since the last send")
+    # Webhooks only: the HMAC-SHA256 key of X-Firebreak-Signature, shown to its owner once at creation.
+    secret = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["user", "kind", "pk"]

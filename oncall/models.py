@@ -124,6 +124,25 @@ class ScheduleOverride(OrgOwnedModel):
         return f"{self.schedule} override {self.starts_at:%Y-%m-%d %H:%M}"
 
 
+class OncallProfile(OrgOwnedModel):
+    """A member's on-call settings in one org: the nonce that signs their secret calendar feed URL.
+
+    The feed URL carries `uuid` and a signature salted with `feed_nonce`; a new nonce (regenerate) makes
+    every earlier URL stop working at once.
+    """
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    feed_nonce = models.CharField(max_length=64)
+    feed_rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="oncall_profile_unique_user")]
+
+    def __str__(self) -> str:
+        return f"on-call profile of {self.user}"
+
+
 # --- escalation policies --------------------------------------------------------------------------------
 
 

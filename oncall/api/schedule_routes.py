@@ -2,6 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
+from oncall.api import schedule_views
+
 
 def register(router: DefaultRouter) -> None:
-    """Register the schedule viewsets."""
+    """Register the schedule viewset at /api/v1/schedules/."""
+    router.register("schedules", schedule_views.ScheduleViewSet, basename="schedule")
