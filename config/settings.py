@@ -195,6 +195,7 @@ TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
 CELERY_BEAT_SCHEDULE: dict = {
     "alerts-prune": {"task": "alerting.tasks.alerts_prune", "schedule": 3600.0},
+    "retro-reminders": {"task": "retros.tasks.retrospective_reminders_send", "schedule": 3600.0},
     "escalations-sweep": {"task": "oncall.tasks.escalations_sweep", "schedule": ONCALL_SWEEP_SECONDS},
     "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": ONCALL_SWEEP_SECONDS},
     "oncall-handoffs": {"task": "oncall.tasks.handoffs_notify", "schedule": 60.0},
@@ -240,6 +241,13 @@ SPECTACULAR_SETTINGS = {
         "TimelineKindEnum": "incidents.models.TimelineKind",
         "StatusUpdateVisibilityEnum": "incidents.models.StatusUpdateVisibility",
         "IntegrationKindEnum": "alerting.models.IntegrationKind",
+        "FollowUpStatusEnum": "ticketing.models.FollowUpStatus",
+        "FollowUpStatusFilterEnum": "ticketing.api.serializers.STATUS_FILTER_CHOICES",
+        "FollowUpPriorityEnum": "ticketing.models.FollowUpPriority",
+        "RetrospectiveStatusEnum": "retros.models.RetrospectiveStatus",
+        "NotificationStatusEnum": "notifications.models.NotificationStatus",
+        "ContactKindEnum": "notifications.models.ContactKind",
+        "StepTargetKindEnum": "oncall.models.StepTargetKind",
         "AlertSeverityEnum": "alerting.models.AlertSeverity",
         "AlertGroupStatusEnum": "alerting.models.AlertGroupStatus",
         "AlertGroupStatusFilterEnum": "alerting.api.serializers.GROUP_STATUS_FILTER_CHOICES",

@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from retros import analytics_views as views
 
 app_name = "analytics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.analytics_dashboard, name="analytics-dashboard"),
+    # One named URL per CSV (no URL argument): analytics:analytics-export-weekly -> export/weekly.csv
+    *(
+        path(f"export/{chart}.csv", views.analytics_export, {"chart": chart}, name=f"analytics-export-{chart}")
+        for chart in views.CSV_CHARTS
+    ),
+]

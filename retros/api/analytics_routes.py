@@ -2,6 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
+from retros.api.analytics_views import AnalyticsViewSet
+
 
 def register(router: DefaultRouter) -> None:
     """Register the analytics viewsets."""
+    router.register("analytics", AnalyticsViewSet, basename="analytics")

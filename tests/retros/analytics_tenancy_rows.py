@@ -1,7 +1,7 @@
-"""Org A's rows of the retros app for tests/orgs/test_tenancy.py, and the lookups naming them.
+"""Org A's rows for the analytics pages and API in tests/orgs/test_tenancy.py, and the lookups naming them.
 
-`build(a)` runs at the end of the org_a fixture and returns objects stored in `a.extra`; the lookups
-read them back from there (`a.extra["..."]`).
+Analytics has no models of its own: the figures are computed from org A's incident (built by the walker's
+org_a fixture). Neither the pages (the dashboard, one CSV URL per chart) nor the API routes take identifiers.
 """
 
 from collections.abc import Callable
@@ -12,5 +12,5 @@ PAGE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {}
 
 
 def build(a: Any) -> dict[str, Any]:
-    """Create org A's rows of this app (every model the API or pages expose needs one)."""
+    """Nothing to create: org A's incident, service and team are what analytics count."""
     return {}

@@ -1,0 +1,502 @@
+"""Pages of the retros app: the list, the editor (sections, details, factors, milestones, action items, status
+workflow), the published and printable views, and the org's retro settings (policy, templates, factor taxonomy).
+
+Drafts are read and written by responders and up; published retrospectives are readable by every member. A retro
+is addressed by its incident's number (/retros/42/ is the retrospective of INC-42). Every change is a POST that
+calls one action; a refused change re-renders the page with the reason and status 400."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from incidents import actions as incident_actions
+from incidents import selectors as incident_selectors
+from incidents.forms import MILESTONE_LABELS, MilestonesForm
+from incidents.models import MILESTONES
+from orgs.permissions import ADMIN, RESPONDER, require_role, role_required
+from orgs.tenancy import Actor
+from orgs.web import form_add_validation_error, paginate
+from retros import actions, selectors
+from retros.forms import (
+    ContributingFactorForm,
+    RetroSettingsForm,
+    RetrospectiveCreateForm,
+    RetrospectiveDetailsForm,
+    RetrospectiveFilterForm,
+    RetroTemplateForm,
+    SectionForm,
+    TransitionForm,
+)
+from retros.models import RETRO_TRANSITIONS, Retrospective, RetrospectiveStatus
+from ticketing import actions as ticketing_actions
+from ticketing import selectors as ticketing_selectors
+from ticketing.forms import FollowUpQuickAddForm
+from ticketing.models import FollowUpPriority
+
+DETAIL = "retros/retrospective_detail.html"
+SETTINGS = "retros/retro_settings.html"
+FORM = "retros/settings_form.html"
+CONFIRM = "retros/settings_confirm.html"
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def can_respond(request: HttpRequest) -> bool:
+    return request.membership.has_role(RESPONDER)
+
+
+def get_retrospective(request: HttpRequest, number: int) -> Retrospective:
+    """The retro of INC-`number`: drafts only for responders and up (404 for viewers, as if it did not exist)."""
+    return selectors.retrospective_get(
+        organization=request.organization, number=number, include_unpublished=can_respond(request)
+    )
+
+
+def retro_redirect(retrospective: Retrospective, anchor: str = "") -> HttpResponse:
+    url = reverse(
+        "retros:retrospective-detail",
+        kwargs={"org_slug": retrospective.incident.organization.slug, "number": retrospective.incident.number},
+    )
+    return redirect(url + (f"#{anchor}" if anchor else ""))
+
+
+def details_initial(retrospective: Retrospective) -> dict[str, Any]:
+    return {
+        "title": retrospective.title,
+        "owner": str(retrospective.owner.uuid) if retrospective.owner else "",
+        "due_at": retrospective.due_at,
+        "reviewers": [str(link.user.uuid) for link in retrospective.reviewer_links.all()],
+        "factors": [link.factor.slug for link in retrospective.factor_links.all()],
+    }
+
+
+def detail_context(request: HttpRequest, retrospective: Retrospective, **overrides: Any) -> dict[str, Any]:
+    """Everything the editor and the read view show."""
+    incident = retrospective.incident
+    organization = request.organization
+    responder = can_respond(request)
+    editable = responder and not retrospective.is_published
+    context = {
+        "retrospective": retrospective,
+        "incident": incident,
+        "sections": selectors.section_list(retrospective=retrospective),
+        "durations": selectors.milestone_durations(incident=incident),
+        "milestones": [(name, MILESTONE_LABELS[name], getattr(incident, name)) for name in MILESTONES],
+        "services": selectors.affected_services(incident=incident),
+        "follow_ups": ticketing_selectors.follow_ups_of_incident(incident=incident),
+        "can_respond": responder,
+        "editable": editable,
+        "transitions": [str(s) for s in RETRO_TRANSITIONS[RetrospectiveStatus(retrospective.status)]]
+        if responder
+        else [],
+        "is_overdue": not retrospective.is_published
+        and retrospective.due_at is not None
+        and retrospective.due_at < timezone.now(),
+    }
+    if responder:
+        context.update(
+            {
+                "details_form": RetrospectiveDetailsForm(
+                    organization=organization, initial=details_initial(retrospective)
+                ),
+                "milestones_form": MilestonesForm(initial={name: getattr(incident, name) for name in MILESTONES}),
+                "action_item_form": FollowUpQuickAddForm(organization=organization),
+                "members": list(incident_selectors.member_choices(organization=organization)),
+                "priorities": FollowUpPriority.choices,
+            }
+        )
+    context.update(overrides)
+    return context
+
+
+def refuse(request: HttpRequest, retrospective: Retrospective, form: Form, what: str, **extra: Any) -> HttpResponse:
+    """The retrospective page again with why `what` did not happen (400); `extra` keeps what was typed."""
+    errors = [str(e) for errors in form.errors.values() for e in errors]
+    context = detail_context(request, retrospective, refused=what, refused_errors=errors, **extra)
+    return render(request, DETAIL, context, status=400)
+
+
+def apply(
+    request: HttpRequest,
+    retrospective: Retrospective,
+    form: Form,
+    change: Callable[[dict[str, Any]], Any],
+    done: str,
+    refused: str,
+    anchor: str = "",
+    **extra: Any,
+) -> HttpResponse:
+    """Run `change` with a valid form's data; redirect to the retrospective, or re-render it with the errors."""
+    if form.is_valid():
+        try:
+            change(form.cleaned_data)
+        except ValidationError as exc:
+            form_add_validation_error(form, exc)
+        else:
+            messages.success(request, done)
+            return retro_redirect(retrospective, anchor)
+    return refuse(request, retrospective, form, refused, **extra)
+
+
+# --- list, create, read ---------------------------------------------------------------------------------
+
+
+@require_GET
+def retrospective_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    form = RetrospectiveFilterForm(request.GET, organization=request.organization)
+    filters = form.filters()
+    responder = can_respond(request)
+    retros = selectors.retrospective_list(organization=request.organization, include_unpublished=responder, **filters)
+    page = paginate(request, retros)
+    query = request.GET.copy()
+    query.pop("page", None)
+    overdue = selectors.retrospective_list(organization=request.organization, overdue=True) if responder else None
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "filtered": any(value not in ("", None, False) for value in filters.values()),
+        "can_respond": responder,
+        "overdue_count": overdue.count() if overdue is not None else 0,
+        "now": timezone.now(),
+        "can_configure": request.membership.has_role(ADMIN),
+    }
+    return render(request, "retros/retrospective_list.html", context)
+
+
+@require_POST
+@role_required(RESPONDER)
+def retrospective_create(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    """Open the retrospective of INC-`number` by hand (the incident page's button)."""
+    incident = incident_selectors.incident_get(organization=request.organization, number=number)
+    form = RetrospectiveCreateForm(request.POST, organization=request.organization)
+    if form.is_valid():
+        try:
+            retrospective = actions.retrospective_create(
+                incident=incident, actor=Actor.from_request(request), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_add_validation_error(form, exc)
+        else:
+            messages.success(request, f"Retrospective of {incident.reference} drafted from its timeline.")
+            return retro_redirect(retrospective)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, f"No retrospective was created: {error}")
+    response = redirect("incidents:incident-detail", org_slug=org_slug, number=incident.number)
+    response["Location"] += "#retrospective"
+    return response
+
+
+@require_GET
+def retrospective_detail(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    retrospective = get_retrospective(request, number)
+    return render(request, DETAIL, detail_context(request, retrospective))
+
+
+@require_GET
+def retrospective_print(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    retrospective = get_retrospective(request, number)
+    return render(request, "retros/retrospective_print.html", detail_context(request, retrospective))
+
+
+# --- editing ------------------------------------------------------------------------------------------
+
+
+@require_POST
+@role_required(RESPONDER)
+def retrospective_details(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    retrospective = get_retrospective(request, number)
+    form = RetrospectiveDetailsForm(request.POST, organization=request.organization)
+    return apply(
+        request,
+        retrospective,
+        form,
+        lambda data: actions.retrospective_update(
+            retrospective=retrospective, actor=Actor.from_request(request), **data
+        ),
+        "Details saved.",
+        "The details were not saved",
+        "details",
+        details_form=form,
+    )
+
+
+@require_POST
+@role_required(RESPONDER)
+def retrospective_section(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    """Save one section; htmx swaps the section's card in place, a plain POST goes back to the section."""
+    retrospective = get_retrospective(request, number)
+    form = SectionForm(request.POST)
+    if not form.is_valid():
+        return refuse(request, retrospective, form, "The section was not saved")
+    key, body = form.cleaned_data["section"], form.cleaned_data["body"]
+    try:
+        section = actions.retrospective_section_update(
+            retrospective=retrospective, key=key, body=body, actor=Actor.from_request(request)
+        )
+    except ValidationError as exc:
+        form_add_validation_error(form, exc)
+        if not request.htmx or "section" in form.errors:
+            return refuse(request, retrospective, form, "The section was not saved")
+        # htmx swaps only 2xx answers: the card comes back with the typed text and the reason.
+        section = selectors.section_get(retrospective=retrospective, key=key)
+        section.body = body
+        context = {"section": section, "retrospective": retrospective, "error": " ".join(exc.messages)}
+        return render(request, "retros/partials/_section_editor.html", context)
+    if request.htmx:
+        context = {"section": section, "retrospective": retrospective, "saved": True}
+        return render(request, "retros/partials/_section_editor.html", context)
+    messages.success(request, f"{section.title} saved.")
+    return retro_redirect(retrospective, f"section-{section.key}")
+
+
+@require_POST
+@role_required(RESPONDER)
+def retrospective_transition(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    retrospective = get_retrospective(request, number)
+    form = TransitionForm(request.POST)
+    target = form.data.get("status", "")
+    done = {
+        RetrospectiveStatus.IN_REVIEW: "Submitted for review.",
+        RetrospectiveStatus.PUBLISHED: "Published: every member of the organization can read it now.",
+        RetrospectiveStatus.DRAFT: "Back to draft: edit away.",
+    }.get(target, "Status changed.")
+    return apply(
+        request,
+        retrospective,
+        form,
+        lambda data: actions.retrospective_transition(
+            retrospective=retrospective, actor=Actor.from_request(request), **data
+        ),
+        done,
+        "The status did not change",
+    )
+
+
+@require_POST
+@role_required(RESPONDER)
+def retrospective_milestones(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    """Correct the incident's milestones from the retro: the incident stays the one source of truth (audited)."""
+    retrospective = get_retrospective(request, number)
+    incident = retrospective.incident
+    form = MilestonesForm(request.POST)
+    return apply(
+        request,
+        retrospective,
+        form,
+        lambda data: incident_actions.incident_milestones_update(
+            incident=incident, actor=Actor.from_request(request), reason=data["reason"], **form.milestones()
+        ),
+        f"Milestones of {incident.reference} saved: the durations follow.",
+        "The milestones were not saved",
+        "milestones",
+        milestones_form=form,
+        milestones_open=True,
+    )
+
+
+@require_POST
+@role_required(RESPONDER)
+def retrospective_action_item_add(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    retrospective = get_retrospective(request, number)
+    form = FollowUpQuickAddForm(request.POST, organization=request.organization)
+    return apply(
+        request,
+        retrospective,
+        form,
+        lambda data: ticketing_actions.follow_up_create(
+            organization=request.organization,
+            actor=Actor.from_request(request),
+            retrospective=retrospective,
+            **data,
+        ),
+        "Action item added: it is a follow-up ticket now.",
+        "The action item was not added",
+        "action-items",
+        action_item_form=form,
+    )
+
+
+# --- settings -------------------------------------------------------------------------------------------
+
+
+def settings_url(request: HttpRequest, section: str = "") -> str:
+    url = reverse("retros:retro-settings", kwargs={"org_slug": request.organization.slug})
+    return url + (f"#{section}" if section else "")
+
+
+def save(
+    request: HttpRequest, form: Form, change: Callable[[dict[str, Any]], Any], done: Callable[[Any], str], **page: Any
+) -> HttpResponse:
+    """Run `change` with a valid form's data and go back to the settings section, or show the form again."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = change(form.cleaned_data)
+        except ValidationError as exc:
+            form_add_validation_error(form, exc)
+        else:
+            messages.success(request, done(saved))
+            return redirect(settings_url(request, page["section"]))
+    context = {"form": form, "cancel_url": settings_url(request, page["section"]), **page}
+    return render(request, FORM, context, status=400 if form.errors else 200)
+
+
+def delete(request: HttpRequest, remove: Callable[[], Any], done: str, **page: Any) -> HttpResponse:
+    """GET asks for confirmation; POST runs `remove`, or shows why it was refused (400)."""
+    context = {"cancel_url": settings_url(request, page["section"]), **page}
+    if request.method == "POST":
+        try:
+            remove()
+        except ValidationError as exc:
+            return render(request, CONFIRM, {**context, "refused": exc.messages}, status=400)
+        messages.success(request, done)
+        return redirect(settings_url(request, page["section"]))
+    return render(request, CONFIRM, context)
+
+
+@require_http_methods(["GET", "POST"])
+def retro_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The retro policy, templates and factor taxonomy: every member reads them, admins change them."""
+    can_configure = request.membership.has_role(ADMIN)
+    if request.method == "POST":
+        require_role(request.membership, ADMIN)
+    actions.retro_defaults_ensure(organization=request.organization)
+    policy = selectors.retro_settings_get(organization=request.organization)
+    initial = {name: getattr(policy, name) for name in actions.SETTINGS_FIELDS}
+    form = RetroSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.retro_settings_update(
+                organization=request.organization, actor=Actor.from_request(request), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_add_validation_error(form, exc)
+        else:
+            messages.success(request, "Retrospective policy saved. It applies to incidents resolved from now on.")
+            return redirect(settings_url(request, "policy"))
+    context = {
+        "form": form,
+        "can_configure": can_configure,
+        "templates": list(selectors.retro_template_list(organization=request.organization)),
+        "factors": list(selectors.contributing_factor_list(organization=request.organization)),
+        "severities": list(incident_selectors.severity_list(organization=request.organization)),
+        "policy": policy,
+    }
+    return render(request, SETTINGS, context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(ADMIN)
+def retro_template_create(request: HttpRequest, org_slug: str) -> HttpResponse:
+    default = selectors.retro_template_default(organization=request.organization)
+    form = RetroTemplateForm(request.POST or None, initial={"sections": default.sections if default else []})
+    return save(
+        request,
+        form,
+        lambda data: actions.retro_template_create(
+            organization=request.organization, actor=Actor.from_request(request), **data
+        ),
+        lambda template: f"Template {template.name} added.",
+        title="New retrospective template",
+        submit_label="Add template",
+        section="templates",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(ADMIN)
+def retro_template_update(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
+    template = selectors.retro_template_get(organization=request.organization, slug=slug)
+    initial = {
+        "name": template.name,
+        "slug": template.slug,
+        "description": template.description,
+        "sections": template.sections,
+        "is_default": template.is_default,
+    }
+    form = RetroTemplateForm(request.POST or None, initial=initial)
+    return save(
+        request,
+        form,
+        lambda data: actions.retro_template_update(template=template, actor=Actor.from_request(request), **data),
+        lambda saved: f"Template {saved.name} saved. New retrospectives use it; existing ones keep their sections.",
+        title=f"Edit {template.name}",
+        submit_label="Save template",
+        section="templates",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(ADMIN)
+def retro_template_delete(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
+    template = selectors.retro_template_get(organization=request.organization, slug=slug)
+    return delete(
+        request,
+        lambda: actions.retro_template_delete(template=template, actor=Actor.from_request(request)),
+        f"Template {template.name} deleted.",
+        title=f"Delete the template {template.name}?",
+        body="Retrospectives written from it keep their sections.",
+        confirm_label="Delete template",
+        section="templates",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(ADMIN)
+def contributing_factor_create(request: HttpRequest, org_slug: str) -> HttpResponse:
+    form = ContributingFactorForm(request.POST or None)
+    return save(
+        request,
+        form,
+        lambda data: actions.contributing_factor_create(
+            organization=request.organization, actor=Actor.from_request(request), **data
+        ),
+        lambda factor: f"Factor {factor.name} added.",
+        title="New contributing factor",
+        submit_label="Add factor",
+        section="factors",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(ADMIN)
+def contributing_factor_update(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
+    factor = selectors.contributing_factor_get(organization=request.organization, slug=slug)
+    initial = {"name": factor.name, "slug": factor.slug, "description": factor.description}
+    form = ContributingFactorForm(request.POST or None, initial=initial)
+    return save(
+        request,
+        form,
+        lambda data: actions.contributing_factor_update(factor=factor, actor=Actor.from_request(request), **data),
+        lambda saved: f"Factor {saved.name} saved.",
+        title=f"Edit {factor.name}",
+        submit_label="Save factor",
+        section="factors",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(ADMIN)
+def contributing_factor_delete(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
+    factor = selectors.contributing_factor_get(organization=request.organization, slug=slug)
+    used = factor.retro_links.count()
+    return delete(
+        request,
+        lambda: actions.contributing_factor_delete(factor=factor, actor=Actor.from_request(request)),
+        f"Factor {factor.name} deleted.",
+        title=f"Delete the factor {factor.name}?",
+        body=f"It is removed from the taxonomy and from {used} retrospective{'s' if used != 1 else ''} tagged "
+        "with it; analytics stop counting it.",
+        confirm_label="Delete factor",
+        section="factors",
+    )

@@ -1,0 +1,188 @@
+"""Writes of the ticketing app: follow-up tickets (action items) of incidents and retrospectives."""
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import actions as incident_actions
+from incidents import markdown
+from incidents.models import Incident, TimelineKind
+from orgs import actions as org_actions
+from orgs.models import Membership, Organization, User
+from orgs.tenancy import Actor
+from retros.models import Retrospective
+from ticketing.models import OPEN_FOLLOW_UP_STATUSES, FollowUp, FollowUpPriority, FollowUpStatus
+
+UPDATABLE = ("title", "description", "status", "priority", "owner", "due_date", "incident")
+
+
+def follow_up_path(follow_up: FollowUp) -> str:
+    return reverse(
+        "ticketing:follow-up-detail", kwargs={"org_slug": follow_up.organization.slug, "number": follow_up.number}
+    )
+
+
+def _check_member(organization: Organization, user: User | None) -> None:
+    if user is not None and not Membership.objects.filter(organization=organization, user=user).exists():
+        raise ValidationError({"owner": "Choose a member of this organization."})
+
+
+def _check_choices(fields: dict[str, Any]) -> None:
+    if "status" in fields and fields["status"] not in FollowUpStatus.values:
+        raise ValidationError({"status": f"Choose one of {', '.join(FollowUpStatus.values)}."})
+    if "priority" in fields and fields["priority"] not in FollowUpPriority.values:
+        raise ValidationError({"priority": f"Choose one of {', '.join(FollowUpPriority.values)}."})
+
+
+def _snapshot(value: Any) -> Any:
+    if isinstance(value, User):
+        return value.email
+    if isinstance(value, Incident):
+        return value.reference
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@transaction.atomic
+def follow_up_create(
+    *,
+    organization: Organization,
+    actor: Actor,
+    title: str,
+    description: str = "",
+    owner: User | None = None,
+    due_date: date | None = None,
+    priority: str = FollowUpPriority.MEDIUM,
+    status: str = FollowUpStatus.OPEN,
+    incident: Incident | None = None,
+    retrospective: Retrospective | None = None,
+) -> FollowUp:
+    """Open a follow-up (FU-n); one made from a retrospective belongs to its incident too (timeline event)."""
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": "Say what needs to be done."})
+    _check_choices({"status": status, "priority": priority})
+    _check_member(organization, owner)
+    if retrospective is not None:
+        if retrospective.organization_id != organization.pk:
+            raise ValidationError({"retrospective": "Choose a retrospective of this organization."})
+        incident = retrospective.incident
+    if incident is not None and incident.organization_id != organization.pk:
+        raise ValidationError({"incident": "Choose an incident of this organization."})
+    number = org_actions.counter_next(organization=organization, name="follow_up")
+    follow_up = FollowUp.objects.create(
+        organization=organization,
+        number=number,
+        title=title,
+        description=(description or "").strip(),
+        description_html=markdown.render(description.strip()) if (description or "").strip() else "",
+        status=status,
+        priority=priority,
+        owner=owner,
+        due_date=due_date,
+        completed_at=timezone.now() if status not in OPEN_FOLLOW_UP_STATUSES else None,
+        incident=incident,
+        retrospective=retrospective,
+        created_by=actor.user,
+    )
+    if incident is not None:
+        incident_actions.timeline_event_add(
+            incident=incident,
+            kind=TimelineKind.FOLLOW_UP_ADDED,
+            actor=actor,
+            payload={
+                "title": title,
+                "reference": follow_up.reference,
+                "path": follow_up_path(follow_up),
+                "assignee": owner.display_name if owner else None,
+            },
+            audit_action="follow_up.created",
+        )
+    else:
+        org_actions.audit_record(
+            organization=organization,
+            actor=actor,
+            action="follow_up.created",
+            target_type="follow_up",
+            target_id=str(number),
+            target_label=f"{follow_up.reference} {title}",
+            changes={"title": title, "priority": priority, "owner": _snapshot(owner)},
+        )
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_update(*, follow_up: FollowUp, actor: Actor, **fields: Any) -> FollowUp:
+    """Edit a follow-up; moving to done or won't do stamps `completed_at`, reopening clears it."""
+    unknown = set(fields) - set(UPDATABLE)
+    if unknown:
+        raise ValueError(f"Unknown follow-up fields: {sorted(unknown)}")
+    follow_up = FollowUp.objects.select_for_update(of=("self",)).select_related("organization").get(pk=follow_up.pk)
+    organization = follow_up.organization
+    _check_choices(fields)
+    if "title" in fields:
+        fields["title"] = (fields["title"] or "").strip()
+        if not fields["title"]:
+            raise ValidationError({"title": "Say what needs to be done."})
+    if "description" in fields:
+        fields["description"] = (fields["description"] or "").strip()
+    if "owner" in fields:
+        _check_member(organization, fields["owner"])
+    if fields.get("incident") is not None and fields["incident"].organization_id != organization.pk:
+        raise ValidationError({"incident": "Choose an incident of this organization."})
+    if "incident" in fields and follow_up.retrospective_id and fields["incident"] != follow_up.incident:
+        raise ValidationError({"incident": "An action item of a retrospective stays with its incident."})
+    changes = {
+        name: {"before": _snapshot(getattr(follow_up, name)), "after": _snapshot(value)}
+        for name, value in fields.items()
+        if getattr(follow_up, name) != value
+    }
+    if not changes:
+        return follow_up
+    for name in changes:
+        setattr(follow_up, name, fields[name])
+    updated = list(changes)
+    if "description" in changes:
+        follow_up.description_html = markdown.render(follow_up.description) if follow_up.description else ""
+        updated.append("description_html")
+    if "status" in changes:
+        was_open = changes["status"]["before"] in OPEN_FOLLOW_UP_STATUSES
+        if follow_up.is_open:
+            follow_up.completed_at = None
+        elif was_open:
+            follow_up.completed_at = timezone.now()
+        updated.append("completed_at")
+    follow_up.save(update_fields=[*updated, "updated_at"])
+    if "description" in changes:
+        changes["description"] = "edited"
+    org_actions.audit_record(
+        organization=organization,
+        actor=actor,
+        action="follow_up.updated",
+        target_type="follow_up",
+        target_id=str(follow_up.number),
+        target_label=f"{follow_up.reference} {follow_up.title}",
+        changes=changes,
+    )
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_delete(*, follow_up: FollowUp, actor: Actor) -> None:
+    """Delete a follow-up created by mistake (to drop real work, mark it won't do instead)."""
+    follow_up = FollowUp.objects.select_for_update(of=("self",)).select_related("organization").get(pk=follow_up.pk)
+    org_actions.audit_record(
+        organization=follow_up.organization,
+        actor=actor,
+        action="follow_up.deleted",
+        target_type="follow_up",
+        target_id=str(follow_up.number),
+        target_label=f"{follow_up.reference} {follow_up.title}",
+        changes={"title": follow_up.title, "status": follow_up.status},
+    )
+    follow_up.delete()
