@@ -29,7 +29,18 @@ from services.models import (
     ServiceTier,
 )
 
-SCALAR_FIELDS = ("name", "slug", "description", "kind", "service_type", "tier", "lifecycle", "health", "owner_team")
+SCALAR_FIELDS = (
+    "name",
+    "slug",
+    "description",
+    "kind",
+    "service_type",
+    "tier",
+    "lifecycle",
+    "health",
+    "owner_team",
+    "escalation_policy",
+)
 SET_FIELDS = ("labels", "links", "responding_teams", "dependencies")
 ALL_FIELDS = SCALAR_FIELDS + SET_FIELDS
 # Page and API paths under services/ that a service slug must not shadow.
@@ -89,6 +100,9 @@ def _validate(organization: Organization, fields: dict[str, Any], service: Servi
         errors.setdefault("owner_team" if "owner_team" in clean else "responding_teams", []).append(
             "Teams must belong to this organization."
         )
+    policy = clean.get("escalation_policy")
+    if policy is not None and policy.organization_id != organization.pk:
+        errors.setdefault("escalation_policy", []).append("Choose an escalation policy of this organization.")
     if "labels" in clean:
         for key, value in (clean["labels"] or {}).items():
             if not re.match(LABEL_KEY_RE, str(key)) or not re.match(LABEL_VALUE_RE, str(value)):
@@ -145,7 +159,7 @@ def _apply_sets(service: Service, clean: dict[str, Any]) -> None:
 
 def _fresh(service: Service) -> Service:
     return (
-        Service.objects.select_related("owner_team", "organization")
+        Service.objects.select_related("owner_team", "organization", "escalation_policy")
         .prefetch_related("labels", "links", "responding_team_links__team", "dependency_edges__depends_on")
         .get(pk=service.pk)
     )
@@ -153,6 +167,11 @@ def _fresh(service: Service) -> Service:
 
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {k: {"before": before.get(k), "after": after[k]} for k in after if before.get(k) != after[k]}
+
+
+def _policy_slug(service: Service) -> str | None:
+    """The service's escalation policy for the audit log (kept out of service_snapshot, which Backstage mirrors)."""
+    return service.escalation_policy.slug if service.escalation_policy_id else None
 
 
 @transaction.atomic
@@ -172,7 +191,7 @@ def service_create(*, organization: Organization, actor: Actor, name: str, **fie
         action="service.created",
         target=service,
         target_id=service.slug,
-        changes=_changes({}, service_snapshot(service)),
+        changes=_changes({}, {**service_snapshot(service), "escalation_policy": _policy_slug(service)}),
     )
     return service
 
@@ -184,7 +203,7 @@ def service_update(*, service: Service, actor: Actor, **fields: Any) -> Service:
     if unknown:
         raise ValueError(f"Unknown service fields: {sorted(unknown)}")
     service = _fresh(Service.objects.select_for_update().get(pk=service.pk))
-    before = service_snapshot(service)
+    before = {**service_snapshot(service), "escalation_policy": _policy_slug(service)}
     clean = _validate(service.organization, fields, service)
     scalars = {k: v for k, v in clean.items() if k in SCALAR_FIELDS}
     for field, value in scalars.items():
@@ -193,7 +212,7 @@ def service_update(*, service: Service, actor: Actor, **fields: Any) -> Service:
         service.save(update_fields=[*scalars.keys(), "updated_at"])
     _apply_sets(service, clean)
     service = _fresh(service)
-    changes = _changes(before, service_snapshot(service))
+    changes = _changes(before, {**service_snapshot(service), "escalation_policy": _policy_slug(service)})
     if changes:
         org_actions.audit_record(
             organization=service.organization,

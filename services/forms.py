@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.core.validators import URLValidator
 
+from oncall.selectors import policies as policy_selectors
 from orgs import selectors as org_selectors
 from orgs.models import Organization
 from services import selectors
@@ -120,6 +121,14 @@ class ServiceForm(forms.Form):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "choice-list choice-grid"}),
         help_text="Teams pulled into this service's incidents besides the owner.",
     )
+    escalation_policy = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        to_field_name="slug",
+        label="Escalation policy",
+        empty_label="— No policy: alerts page nobody —",
+        help_text="Who is paged, in what order, when one of its integrations opens an alert.",
+    )
     links = forms.CharField(
         widget=forms.Textarea(
             attrs={"rows": 4, "class": "mono", "placeholder": "runbook | On-call runbook | https://"}
@@ -155,6 +164,7 @@ class ServiceForm(forms.Form):
         teams = org_selectors.team_list(organization=organization)
         self.fields["owner_team"].queryset = teams
         self.fields["responding_teams"].queryset = teams
+        self.fields["escalation_policy"].queryset = policy_selectors.policy_choices(organization=organization)
         others = selectors.service_list(organization=organization, include_archived=True)
         if service is not None:
             others = others.exclude(pk=service.pk)
@@ -177,6 +187,7 @@ class ServiceForm(forms.Form):
             "health": service.health,
             "owner_team": service.owner_team.slug if service.owner_team_id else None,
             "responding_teams": [link.team.slug for link in service.responding_team_links.all()],
+            "escalation_policy": service.escalation_policy.slug if service.escalation_policy_id else "",
             "links": links_text(service),
             "labels": labels_text(service),
             "dependencies": [edge.depends_on.slug for edge in service.dependency_edges.all()],

@@ -29,7 +29,7 @@ SORTS = {
 
 
 def _with_relations(qs: QuerySet[Service]) -> QuerySet[Service]:
-    return qs.select_related("owner_team").prefetch_related(
+    return qs.select_related("owner_team", "escalation_policy").prefetch_related(
         Prefetch("labels", queryset=ServiceLabel.objects.order_by("key")),
         Prefetch("responding_team_links", queryset=ServiceRespondingTeam.objects.select_related("team")),
     )

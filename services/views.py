@@ -8,10 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from incidents import selectors as incident_selectors
+from oncall.selectors import policies as policy_selectors
 from orgs.permissions import ADMIN, role_required
 from orgs.tenancy import Actor
 from orgs.web import form_add_validation_error, paginate
@@ -126,8 +128,17 @@ def service_export(request: HttpRequest, org_slug: str) -> HttpResponse:
 def service_hygiene(request: HttpRequest, org_slug: str) -> HttpResponse:
     report = selectors.hygiene(organization=request.organization)
     sections = [(*meta, getattr(report, meta[0])) for meta in HYGIENE_SECTIONS]
-    listed = [service for *_, services in sections for service in services]
-    context = {"report": report, "sections": sections, "editable": editable_ids(request, listed)}
+    now = timezone.now()
+    unpaged = policy_selectors.services_unreachable(organization=request.organization, at=now)
+    listed = [service for *_, services in sections for service in services] + unpaged
+    context = {
+        "report": report,
+        "sections": sections,
+        "editable": editable_ids(request, listed),
+        "unpaged": unpaged,
+        "schedule_gaps": policy_selectors.schedules_with_gaps(organization=request.organization, start=now),
+        "gap_days": policy_selectors.HYGIENE_GAP_DAYS,
+    }
     return render(request, "services/service_hygiene.html", context)
 
 
@@ -161,6 +172,7 @@ def service_detail(request: HttpRequest, org_slug: str, slug: str) -> HttpRespon
         "can_edit": permissions.service_can_edit(membership=request.membership, service=service),
         "health_form": HealthForm(initial={"health": service.health}),
         "incidents": incident_selectors.service_incidents(service=service),
+        "oncall_now": policy_selectors.service_oncall_now(service=service, at=timezone.now()),
     }
     return render(request, "services/service_detail.html", context)
 

@@ -2,6 +2,10 @@
 
 from rest_framework.routers import DefaultRouter
 
+from oncall.api import policy_views
+
 
 def register(router: DefaultRouter) -> None:
-    """Register the policy viewsets."""
+    """Register the escalation policy and manual paging viewsets."""
+    router.register("escalation-policies", policy_views.EscalationPolicyViewSet, basename="escalation-policy")
+    router.register("pages", policy_views.PageViewSet, basename="page")

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from oncall.models import EscalationPolicy
 from orgs.api.base import OrgRelatedField
 from orgs.models import Team
 from services.models import (
@@ -26,6 +27,7 @@ class ServiceOutputSerializer(serializers.ModelSerializer):
     tier = serializers.ChoiceField(choices=ServiceTier.choices, read_only=True)
     tier_meaning = serializers.CharField(read_only=True)
     owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    escalation_policy = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     responding_teams = serializers.SerializerMethodField()
     labels = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
@@ -47,6 +49,7 @@ class ServiceOutputSerializer(serializers.ModelSerializer):
             "lifecycle",
             "health",
             "owner_team",
+            "escalation_policy",
             "responding_teams",
             "labels",
             "links",
@@ -87,6 +90,13 @@ class ServiceInputSerializer(serializers.Serializer):
     health = serializers.ChoiceField(choices=ServiceHealth.choices, required=False)
     owner_team = OrgRelatedField(slug_field="slug", queryset=Team.objects.all(), allow_null=True, required=False)
     responding_teams = OrgRelatedField(slug_field="slug", queryset=Team.objects.all(), many=True, required=False)
+    escalation_policy = OrgRelatedField(
+        slug_field="slug",
+        queryset=EscalationPolicy.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Slug of the escalation policy that pages for this service; null for none.",
+    )
     labels = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=63), required=False)
     links = ServiceLinkSerializer(many=True, required=False)
     dependencies = OrgRelatedField(slug_field="slug", queryset=Service.objects.all(), many=True, required=False)

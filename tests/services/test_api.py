@@ -62,6 +62,7 @@ def test_create_returns_the_full_service_and_audits(org, api_client):
         "health": "operational",
         "owner_team": "payments",
         "responding_teams": ["web"],
+        "escalation_policy": None,
         "labels": {"language": "python", "pci": "true"},
         "links": [{"kind": "runbook", "title": "Runbook", "url": "https://runbooks.example.com/checkout"}],
         "dependencies": ["postgres"],
