@@ -1,11 +1,12 @@
 """Analytics benchmark (issue 7): the dashboard page and the analytics API over 100,000 incidents in
-50 organizations (2,000 each, a year of history), against a bare endpoint of the same server.
+50 organizations (2,000 each, a year of history), and their on-call load (30 people in 8 time zones and 3,000
+pages a year per org, each page 1 to 3 channel deliveries), against a bare endpoint of the same server.
 
 Production shape: uvicorn serving config.asgi on PostgreSQL + Redis, one worker process (so its peak RSS is
 the figure). Requests are sequential (one at a time: the latency of one manager's page view), each URL
 `--requests` times, after a warm-up. Query counts are measured in-process with CaptureQueriesContext.
 
-    .venv/bin/python bench/analytics.py [--orgs 50] [--incidents 2000] [--requests 40]
+    .venv/bin/python bench/analytics.py [--orgs 50] [--incidents 2000] [--pages 3000] [--requests 40]
 
 Prints figures; writes nothing but its own database (firebreak_bench_analytics, recreated each run).
 """
@@ -71,7 +72,61 @@ def django_setup() -> None:
     django.setup()
 
 
-def populate(orgs: int, per_org: int) -> tuple[str, str]:
+ZONES = [
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+]
+
+
+def populate_pages(org: object, teams: list, incidents: list, pages: int, rng: random.Random, now: object) -> int:
+    """30 people of the org (time zones from ZONES) paged `pages` times over the last year, as user_notify
+    writes pages: 1 to 3 deliveries per page (a rule each, some 5 minutes later); a third are manual pages
+    on one of the org's incidents. Each person is in one of the org's teams. Returns the number of delivery rows."""
+    from notifications.models import Notification
+    from orgs.models import Membership, TeamMembership, User
+
+    users = User.objects.bulk_create(
+        User(email=f"oncall-{org.slug}-{n}@example.com", full_name=f"On-call {n}", time_zone=ZONES[n % len(ZONES)])
+        for n in range(30)
+    )
+    Membership.objects.bulk_create(Membership(organization=org, user=user, role="responder") for user in users)
+    TeamMembership.objects.bulk_create(
+        TeamMembership(organization=org, team=teams[n % len(teams)], user=user) for n, user in enumerate(users)
+    )
+    rows = []
+    for number in range(pages):
+        user = users[min(int(rng.expovariate(0.15)), len(users) - 1)]  # a few people carry most of the load
+        first = now - timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+        manual = rng.random() < 0.33
+        base = f"manual:{number}:{user.pk}" if manual else f"esc:{number}:r0:s0:u{user.pk}"
+        incident = rng.choice(incidents) if manual else None
+        for channel in range(rng.choice((1, 2, 2, 3))):
+            rows.append(
+                Notification(
+                    organization=org,
+                    idempotency_key=f"{base}:rule:{channel}",
+                    reason="manual_page" if manual else "page",
+                    user=user,
+                    channel="email",
+                    address=user.email,
+                    subject="Paged",
+                    status="sent",
+                    due_at=first + timedelta(minutes=5 * channel),
+                    sent_at=first + timedelta(minutes=5 * channel),
+                    incident=incident,
+                )
+            )
+    Notification.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def populate(orgs: int, per_org: int, pages: int = 3000) -> tuple[str, str]:
     """`orgs` orgs with teams, services and `per_org` incidents over the last year; returns (slug, token) of
     the first org, whose owner is bench-0@example.com."""
     from django.utils import timezone
@@ -86,6 +141,7 @@ def populate(orgs: int, per_org: int) -> tuple[str, str]:
     rng = random.Random(7)
     now = timezone.now()
     token = ""
+    deliveries = 0
     started = time.perf_counter()
     for index in range(orgs):
         org = org_actions.organization_bootstrap(
@@ -138,13 +194,17 @@ def populate(orgs: int, per_org: int) -> tuple[str, str]:
             for service in rng.sample(services, rng.choice((1, 1, 1, 2, 3))):
                 links.append(IncidentService(organization=org, incident=incident, service=service))
         IncidentService.objects.bulk_create(links, batch_size=2000)
+        deliveries += populate_pages(org, teams, incidents, pages, rng, now)
         if index == 0:
             _, token = org_actions.api_token_create(organization=org, name="bench", role="viewer", actor=Actor.system())
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print(f"populated {orgs} orgs x {per_org} incidents in {time.perf_counter() - started:.0f} s")
+    print(
+        f"populated {orgs} orgs x {per_org} incidents and {pages} pages ({deliveries:,} deliveries in all)"
+        f" in {time.perf_counter() - started:.0f} s"
+    )
     return "bench-0", token
 
 
@@ -154,7 +214,9 @@ def existing_incidents() -> int:
 
     try:
         with psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://")) as conn:
-            return conn.execute("SELECT count(*) FROM incidents_incident").fetchone()[0]
+            # 0 when the data predates the pages (a database of an older version of this benchmark)
+            sql = "SELECT count(*) FROM incidents_incident WHERE EXISTS (SELECT 1 FROM notifications_notification)"
+            return conn.execute(sql).fetchone()[0]
     except psycopg.Error:
         return 0
 
@@ -243,6 +305,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orgs", type=int, default=50)
     ap.add_argument("--incidents", type=int, default=2000)
+    ap.add_argument("--pages", type=int, default=3000, help="pages per org over the year")
     ap.add_argument("--requests", type=int, default=40)
     ap.add_argument("--reuse-data", action="store_true", help="keep the database of the previous run if it matches")
     args = ap.parse_args()
@@ -253,7 +316,7 @@ def main() -> None:
     else:
         recreate_database()
         django_setup()
-        slug, token = populate(args.orgs, args.incidents)
+        slug, token = populate(args.orgs, args.incidents, args.pages)
     from django.utils import timezone
 
     today = timezone.now().date()
@@ -267,6 +330,9 @@ def main() -> None:
         "API /analytics/ (everything), 1 year": f"/api/v1/analytics/?{year}",
         "API /analytics/summary/, 90 days": "/api/v1/analytics/summary/",
         "API /analytics/by-service/, 1 year": f"/api/v1/analytics/by-service/?{year}",
+        "API /analytics/paging/, 90 days": "/api/v1/analytics/paging/",
+        "API /analytics/paging/, 1 year": f"/api/v1/analytics/paging/?{year}",
+        "CSV paging, 1 year, team filter": f"/o/{slug}/analytics/export/paging.csv?{year}&team=team-1",
     }
     counts = query_counts(slug, token, urls)
     cookie = session_cookie()
@@ -311,7 +377,8 @@ def main() -> None:
         server.wait(timeout=20)
 
     print(
-        f"data: {args.orgs} orgs x {args.incidents} incidents = {args.orgs * args.incidents:,} incidents;"
+        f"data: {args.orgs} orgs x {args.incidents} incidents = {args.orgs * args.incidents:,} incidents,"
+        f" x {args.pages} pages = {args.orgs * args.pages:,} pages;"
         f" server: uvicorn --workers 1, PostgreSQL, Redis; {args.requests} sequential requests per URL"
     )
     baseline = results["baseline GET /healthz"]["p50"]

@@ -188,6 +188,9 @@ ALERT_RETENTION_DAYS = env.int("FIREBREAK_ALERT_RETENTION_DAYS", default=90)
 ONCALL_SWEEP_SECONDS = env.float("FIREBREAK_SWEEP_SECONDS", default=5.0)
 ONCALL_SWEEP_GRACE_SECONDS = env.float("FIREBREAK_SWEEP_GRACE_SECONDS", default=2.0)
 ONCALL_SWEEP_BATCH = env.int("FIREBREAK_SWEEP_BATCH", default=500)
+# A re-driven task that is still queued behind others is not lost: it is re-sent (same token, so only one
+# copy acts) at most this often.
+ONCALL_SWEEP_REDRIVE_SECONDS = env.float("FIREBREAK_SWEEP_REDRIVE_SECONDS", default=30.0)
 # Seconds in one "minute" of escalation waits and notification-rule delays (tests shrink it to 1).
 ESCALATION_MINUTE_SECONDS = env.float("FIREBREAK_ESCALATION_MINUTE_SECONDS", default=60.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("FIREBREAK_NOTIFICATION_MAX_ATTEMPTS", default=6)

@@ -234,8 +234,8 @@ def notification_result_record(
         fields += ["sent_at", "last_error"]
     elif error.retryable and row.attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
         row.status, row.last_error = NotificationStatus.RETRYING, error.message[:2000]
-        row.due_at, row.task_token = now + retry_delay(row.attempts), uuid4()
-        fields += ["last_error", "due_at", "task_token"]
+        row.due_at, row.task_token, row.redriven_at = now + retry_delay(row.attempts), uuid4(), None
+        fields += ["last_error", "due_at", "task_token", "redriven_at"]
         _enqueue_on_commit(row)
     else:
         row.status, row.failed_at = NotificationStatus.FAILED, now
@@ -272,14 +272,17 @@ def notification_deliver(*, notification_id: int, token: str) -> str:
 def _overdue(now: datetime) -> Q:
     cutoff = now - timedelta(seconds=settings.ONCALL_SWEEP_GRACE_SECONDS)
     lease_cutoff = now - timedelta(seconds=settings.NOTIFICATION_SENDING_LEASE_SECONDS)
-    waiting = Q(status__in=OPEN_STATUSES, updated_at__lte=cutoff)
+    resend_cutoff = now - timedelta(seconds=settings.ONCALL_SWEEP_REDRIVE_SECONDS)
+    # A row whose task was re-sent recently is probably just queued behind others: not again so soon.
+    not_recently_resent = Q(redriven_at__isnull=True) | Q(redriven_at__lte=resend_cutoff)
+    waiting = Q(status__in=OPEN_STATUSES, updated_at__lte=cutoff) & not_recently_resent
     stuck = Q(status=NotificationStatus.SENDING, claimed_at__lte=lease_cutoff)
     # due_at <= cutoff on both keeps the partial index notification_due_open usable (a sending row was due).
     return Q(due_at__lte=cutoff) & (waiting | stuck)
 
 
 def notifications_sweep(*, now: datetime | None = None) -> int:
-    """Re-drive overdue rows whose task was lost (broker outage, dead worker): new token, enqueued again.
+    """Re-drive overdue rows whose task was lost (broker outage, dead worker): their task is sent again.
 
     Pending/retrying rows more than the grace overdue, and `sending` rows past their lease (a worker died
     mid-send: retried, or failed after the last attempt). Works in batches of ONCALL_SWEEP_BATCH rows, each
@@ -301,9 +304,12 @@ def notifications_sweep(*, now: datetime | None = None) -> int:
             stamp = timezone.now()
             for row in rows:
                 row.updated_at = stamp
-                row.task_token = uuid4()
                 if row.status != NotificationStatus.SENDING:
+                    # Same token: if the first message was only slow, one copy claims the row, the other
+                    # finds it no longer open.
+                    row.redriven_at = stamp
                     continue
+                row.task_token = uuid4()  # the worker that claimed it may still answer: its result is void
                 row.last_error = "The delivery did not finish in time (worker lost?)."
                 if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
                     row.status, row.failed_at = NotificationStatus.FAILED, stamp
@@ -311,7 +317,7 @@ def notifications_sweep(*, now: datetime | None = None) -> int:
                 else:
                     row.status = NotificationStatus.RETRYING
             Notification.objects.bulk_update(
-                rows, ["status", "task_token", "last_error", "failed_at", "updated_at"], batch_size=batch
+                rows, ["status", "task_token", "last_error", "failed_at", "redriven_at", "updated_at"], batch_size=batch
             )
             for row in rows:
                 if row.status != NotificationStatus.FAILED:

@@ -117,6 +117,8 @@ class Notification(OrgOwnedModel):
     sent_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     task_token = models.UUIDField(default=uuid4)
+    # When the sweeper last re-sent this row's task (see ONCALL_SWEEP_REDRIVE_SECONDS).
+    redriven_at = models.DateTimeField(null=True, blank=True)
     alert_group = models.ForeignKey(
         "alerting.AlertGroup", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
     )

@@ -239,6 +239,9 @@ class Escalation(OrgOwnedModel):
     repeat = models.PositiveSmallIntegerField(default=0, help_text="Completed passes over the whole policy")
     next_due_at = models.DateTimeField(null=True, blank=True)
     task_token = models.UUIDField(default=uuid4)
+    # When the sweeper last re-sent the current step's task; it waits ONCALL_SWEEP_REDRIVE_SECONDS before
+    # sending it again, so a queue that is merely slow is not flooded with copies.
+    redriven_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField()
     stopped_at = models.DateTimeField(null=True, blank=True)
     steps_run = models.PositiveIntegerField(default=0)

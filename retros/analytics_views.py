@@ -27,6 +27,7 @@ CSV_CHARTS = {
     "team": "By team",
     "follow-through": "Retrospectives and follow-ups",
     "factors": "Contributing factors",
+    "paging": "On-call load",
 }
 
 
@@ -172,6 +173,20 @@ def analytics_export(request: HttpRequest, org_slug: str, chart: str) -> HttpRes
                 ["follow_ups", "overdue", follow_ups.overdue],
             ]
         )
+    elif chart == "paging":
+        writer.writerow(["person", "email", "time_zone", "pages", "business_hours", "off_hours", "sleep_hours"])
+        for person in analytics.analytics_paging(organization=organization, filters=filters).people:
+            writer.writerow(
+                [
+                    person.display_name,
+                    person.email,
+                    person.time_zone,
+                    person.pages,
+                    person.business,
+                    person.off_hours,
+                    person.sleep,
+                ]
+            )
     elif chart == "factors":
         writer.writerow(["factor", "name", "retrospectives"])
         for factor in analytics.analytics_follow_through(organization=organization, filters=filters).factors:

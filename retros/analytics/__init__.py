@@ -13,6 +13,7 @@ from retros.analytics.filters import (
 )
 from retros.analytics.follow_through import FollowThrough, analytics_follow_through
 from retros.analytics.metrics import METRICS, PERCENTILES, GroupStats, MetricStats, grouped_stats
+from retros.analytics.paging import PagingLoad, PersonLoad, analytics_paging
 from retros.analytics.selectors import (
     BREAKDOWNS,
     NOT_COUNTED,
@@ -41,6 +42,8 @@ __all__ = [
     "FollowThrough",
     "GroupStats",
     "MetricStats",
+    "PagingLoad",
+    "PersonLoad",
     "WeekRow",
     "analytics_breakdown",
     "analytics_filter_options",
@@ -48,6 +51,7 @@ __all__ = [
     "analytics_follow_through",
     "analytics_has_incidents",
     "analytics_incidents",
+    "analytics_paging",
     "analytics_summary",
     "analytics_weekly",
     "default_range",

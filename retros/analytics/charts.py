@@ -301,3 +301,152 @@ def metric_trend_chart(weeks: list[WeekRow], metric: str, *, width: int = 360, h
         chart.lines.append(Line(stat=stat, label=label, path=_path(coordinates), points=points))
     chart.has_data = bool(present)
     return chart
+
+
+# --- on-call load: pages per person, stacked by business / off / sleep hours ---------------------------------
+
+TOP_PEOPLE = 10
+LOAD_PARTS = [("business", "business hours"), ("off_hours", "off hours"), ("sleep", "sleep hours")]
+LABEL_CHARS = 24
+
+
+@dataclass(frozen=True)
+class LoadRow:
+    """One bar of the on-call load chart: a person, or everyone past the top N together."""
+
+    label: str
+    pages: int
+    business: int
+    off_hours: int
+    sleep: int
+    is_others: bool = False
+
+
+@dataclass(frozen=True)
+class Segment:
+    part: str  # business / off_hours / sleep: the CSS class
+    x: float
+    width: float
+    title: str
+
+
+@dataclass(frozen=True)
+class LoadBar:
+    row: LoadRow
+    y: float
+    label: str  # shortened to fit the label column
+    total_x: float
+    segments: list[Segment]
+
+
+@dataclass
+class LoadChart:
+    width: int
+    height: int
+    left: int
+    top: int
+    right: int
+    bottom: int
+    row_height: int
+    bar_height: int
+    x_ticks: list[Tick] = field(default_factory=list)
+    bars: list[LoadBar] = field(default_factory=list)
+
+
+def load_rows(people: list, *, top: int = TOP_PEOPLE) -> list[LoadRow]:
+    """The `top` most paged people (already sorted, most paged first), then one "Others" row for the rest."""
+    rows = [
+        LoadRow(label=p.display_name, pages=p.pages, business=p.business, off_hours=p.off_hours, sleep=p.sleep)
+        for p in people[:top]
+    ]
+    rest = people[top:]
+    if rest:
+        rows.append(
+            LoadRow(
+                label=f"Others ({len(rest)} {'person' if len(rest) == 1 else 'people'})",
+                pages=sum(p.pages for p in rest),
+                business=sum(p.business for p in rest),
+                off_hours=sum(p.off_hours for p in rest),
+                sleep=sum(p.sleep for p in rest),
+                is_others=True,
+            )
+        )
+    return rows
+
+
+def _plural_pages(count: int) -> str:
+    return f"{count} page{'' if count == 1 else 's'}"
+
+
+def paging_load_chart(rows: list[LoadRow], *, width: int = 760) -> LoadChart:
+    """Horizontal bars, one per row, each split into business / off / sleep hours segments."""
+    row_height, bar_height = 26, 16
+    chart = LoadChart(
+        width=width,
+        height=8 + row_height * len(rows) + 24,
+        left=184,
+        top=8,
+        right=44,
+        bottom=24,
+        row_height=row_height,
+        bar_height=bar_height,
+    )
+    plot_width = width - chart.left - chart.right
+    top_value = max([row.pages for row in rows] or [1])
+    step = max(1, int(nice_step(top_value)))
+    x_max = step * math.ceil(top_value / step)
+    scale = plot_width / x_max
+    chart.x_ticks = [Tick(round(chart.left + value * scale, 1), str(value)) for value in range(0, x_max + 1, step)]
+    for index, row in enumerate(rows):
+        y = chart.top + index * row_height + (row_height - bar_height) / 2
+        x = float(chart.left)
+        segments = []
+        for part, label in LOAD_PARTS:
+            count = getattr(row, part)
+            if not count:
+                continue
+            share = round(count / row.pages * 100) if row.pages else 0
+            segments.append(
+                Segment(
+                    part=part,
+                    x=round(x, 1),
+                    width=round(count * scale, 1),
+                    title=f"{row.label}: {_plural_pages(count)} in {label} ({share}% of {_plural_pages(row.pages)})",
+                )
+            )
+            x += count * scale
+        label = row.label if len(row.label) <= LABEL_CHARS else row.label[: LABEL_CHARS - 1].rstrip() + "…"
+        chart.bars.append(LoadBar(row=row, y=round(y, 1), label=label, total_x=round(x + 6, 1), segments=segments))
+    return chart
+
+
+def paging_load_svg(chart: LoadChart, label: str) -> SafeString:
+    """The on-call load chart as inline SVG: grid, names on the left, stacked segments, totals at the bar ends."""
+    plot_bottom = chart.height - chart.bottom
+    parts = []
+    for index, tick in enumerate(chart.x_ticks):
+        axis = " an-axis" if index == 0 else ""
+        parts.append(
+            f'<line x1="{tick.position}" x2="{tick.position}" y1="{chart.top}" y2="{plot_bottom}"'
+            f' class="an-grid{axis}"/>'
+            f'<text x="{tick.position}" y="{chart.height - 6}" text-anchor="middle" class="an-tick">'
+            f"{escape(tick.label)}</text>"
+        )
+    for bar in chart.bars:
+        middle = round(bar.y + chart.bar_height / 2, 1)
+        others = " an-load-others" if bar.row.is_others else ""
+        parts.append(
+            f'<g class="an-load-row{others}"><title>{escape(bar.row.label)}: {_plural_pages(bar.row.pages)}</title>'
+            f'<text x="{chart.left - 8}" y="{middle}" dy="4" text-anchor="end" class="an-load-label">'
+            f"{escape(bar.label)}</text>"
+        )
+        parts += [
+            f'<rect x="{s.x}" y="{bar.y}" width="{s.width}" height="{chart.bar_height}" class="an-load-{s.part}">'
+            f"<title>{escape(s.title)}</title></rect>"
+            for s in bar.segments
+        ]
+        parts.append(f'<text x="{bar.total_x}" y="{middle}" dy="4" class="an-bar-value">{bar.row.pages}</text></g>')
+    return mark_safe(
+        f'<svg class="an-chart an-load-chart" viewBox="0 0 {chart.width} {chart.height}" role="img"'
+        f' aria-label="{escape(label)}">' + "".join(parts) + "</svg>"
+    )

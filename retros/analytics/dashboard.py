@@ -9,15 +9,20 @@ from django.utils.safestring import SafeString
 from orgs.models import Organization
 from retros.analytics.charts import (
     Chart,
+    LoadChart,
     bar_chart_svg,
     format_duration,
     line_chart_svg,
+    load_rows,
     metric_trend_chart,
+    paging_load_chart,
+    paging_load_svg,
     weekly_bar_chart,
 )
 from retros.analytics.filters import AnalyticsFilters
 from retros.analytics.follow_through import FollowThrough, analytics_follow_through
 from retros.analytics.metrics import METRICS, GroupStats, MetricStats
+from retros.analytics.paging import PagingLoad, analytics_paging
 from retros.analytics.selectors import (
     BreakdownRow,
     WeekRow,
@@ -150,6 +155,7 @@ class Dashboard:
     by: str
     stat: str
     follow_through: FollowThrough
+    paging: PagingLoad
 
     @cached_property
     def period(self) -> str:
@@ -186,6 +192,14 @@ class Dashboard:
         return [(f, round(f.retrospectives / biggest * 100, 1)) for f in factors]
 
     @cached_property
+    def paging_chart(self) -> LoadChart:
+        return paging_load_chart(load_rows(self.paging.people))
+
+    @cached_property
+    def paging_svg(self) -> SafeString:
+        return paging_load_svg(self.paging_chart, "Pages per person, by business, off and sleep hours")
+
+    @cached_property
     def week_table(self) -> list[tuple[WeekRow, list[str]]]:
         """Each week with the median of every metric, formatted (the table under the bar chart)."""
         return [(w, [format_duration(w.stats.metrics[m].median) for m in METRICS]) for w in self.weeks]
@@ -200,8 +214,9 @@ class Dashboard:
 
 
 def dashboard_build(*, organization: Organization, filters: AnalyticsFilters, by: str, stat: str) -> Dashboard:
-    """Everything the page draws: seven aggregate queries (summary, previous period, weeks, one breakdown, and
-    retrospectives, follow-ups and contributing factors)."""
+    """Everything the page draws: eight aggregate queries (summary, previous period, weeks, one breakdown,
+    retrospectives, follow-ups and contributing factors, pages per person) plus the on-call load's two small ones
+    (time zones of the people paged on PostgreSQL, their names)."""
     return Dashboard(
         filters=filters,
         summary=analytics_summary(organization=organization, filters=filters),
@@ -211,4 +226,5 @@ def dashboard_build(*, organization: Organization, filters: AnalyticsFilters, by
         by=by,
         stat=stat,
         follow_through=analytics_follow_through(organization=organization, filters=filters),
+        paging=analytics_paging(organization=organization, filters=filters),
     )

@@ -114,6 +114,41 @@ class FollowThroughSerializer(serializers.Serializer):
     factors = FactorSerializer(many=True, help_text="The ten most frequent, most frequent first.")
 
 
+class OnCallLoadTotalsSerializer(serializers.Serializer):
+    pages = serializers.IntegerField(
+        help_text="Pages in the range: one person paged once (an escalation step or a manual page), any channels."
+    )
+    people = serializers.IntegerField(source="people_count", help_text="People paged at least once.")
+    business = serializers.IntegerField(help_text="Pages on Monday to Friday, 08:00-18:00 (the person's time zone).")
+    off_hours = serializers.IntegerField(
+        help_text="Pages on weekday evenings 18:00-22:00 and weekend days 08:00-22:00."
+    )
+    sleep = serializers.IntegerField(help_text="Pages between 22:00 and 08:00, any day.")
+    business_percent = serializers.FloatField(allow_null=True, help_text="Share of the pages; null without pages.")
+    off_hours_percent = serializers.FloatField(allow_null=True)
+    sleep_percent = serializers.FloatField(allow_null=True)
+
+
+class OnCallLoadUserSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+
+
+class OnCallLoadPersonSerializer(serializers.Serializer):
+    user = OnCallLoadUserSerializer(source="*")
+    time_zone = serializers.CharField(help_text="The zone the hours were read in (UTC when the person's is unknown).")
+    pages = serializers.IntegerField()
+    business = serializers.IntegerField()
+    off_hours = serializers.IntegerField()
+    sleep = serializers.IntegerField()
+
+
+class OnCallLoadSerializer(serializers.Serializer):
+    totals = OnCallLoadTotalsSerializer(source="*")
+    people = OnCallLoadPersonSerializer(many=True, help_text="Everyone paged, most pages first.")
+
+
 class EnvelopeSerializer(serializers.Serializer):
     organization = serializers.CharField(help_text="The token's organization (slug).")
     filters = FiltersOutputSerializer()
@@ -136,6 +171,11 @@ class FollowThroughOutputSerializer(EnvelopeSerializer, FollowThroughSerializer)
     pass
 
 
+class OnCallLoadOutputSerializer(EnvelopeSerializer):
+    totals = OnCallLoadTotalsSerializer()
+    people = OnCallLoadPersonSerializer(many=True, help_text="Everyone paged, most pages first.")
+
+
 class DashboardOutputSerializer(EnvelopeSerializer):
     figures = FiguresSerializer()
     weeks = WeekSerializer(many=True)
@@ -143,3 +183,4 @@ class DashboardOutputSerializer(EnvelopeSerializer):
     by_service = BreakdownRowSerializer(many=True)
     by_team = BreakdownRowSerializer(many=True)
     follow_through = FollowThroughSerializer(help_text="Retrospectives on time, follow-ups, contributing factors.")
+    paging = OnCallLoadSerializer(help_text="On-call load: pages per person by business / off / sleep hours.")

@@ -51,8 +51,8 @@ class AnalyticsViewSet(OrgScopedViewSet):
 
     @extend_schema(parameters=FILTERS, responses=serializers.DashboardOutputSerializer)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Everything the dashboard shows: totals, every week, the breakdowns by severity, service and team, and
-        the follow-through (retrospectives, follow-ups, contributing factors)."""
+        """Everything the dashboard shows: totals, every week, the breakdowns by severity, service and team, the
+        follow-through (retrospectives, follow-ups, contributing factors) and the on-call load (pages per person)."""
         filters = self._filters()
         org = self.organization
         data = self._envelope(
@@ -64,6 +64,7 @@ class AnalyticsViewSet(OrgScopedViewSet):
                 for by in analytics.BREAKDOWNS
             },
             follow_through=analytics.analytics_follow_through(organization=org, filters=filters),
+            paging=analytics.analytics_paging(organization=org, filters=filters),
         )
         return Response(serializers.DashboardOutputSerializer(data).data)
 
@@ -119,3 +120,15 @@ class AnalyticsViewSet(OrgScopedViewSet):
         data = {"organization": self.organization.slug, "filters": filters, "retros": figures.retros}
         data.update(follow_ups=figures.follow_ups, factors=figures.factors)
         return Response(serializers.FollowThroughOutputSerializer(data).data)
+
+    @extend_schema(parameters=FILTERS, responses=serializers.OnCallLoadOutputSerializer)
+    @action(detail=False, methods=["get"])
+    def paging(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """On-call load: pages per person (most first) and how many came in business, off and sleep hours, each in
+        the paged person's time zone. A page is one person paged once, whatever the channels; its time (the
+        range) is its first delivery. Team: the team's members; service: pages for its alerts or for incidents
+        that affected it; severity and incident type: pages for such incidents only. Drills left out by default."""
+        filters = self._filters()
+        load = analytics.analytics_paging(organization=self.organization, filters=filters)
+        data = self._envelope(filters, totals=load, people=load.people)
+        return Response(serializers.OnCallLoadOutputSerializer(data).data)

@@ -51,12 +51,14 @@ def test_more_overdue_rows_than_the_batch_are_each_redriven_once_in_bounded_batc
     with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
         handled = tasks.notifications_sweep()
 
-    # Then every row got a new token and exactly one enqueue with it, and no query read more than a batch
+    # Then every row's task was sent once more with its same token (if the first message was only slow,
+    # one copy claims the row), and no query read more than a batch
     tokens_after = dict(Notification.objects.values_list("pk", "task_token"))
     locking_selects = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
     assert handled == 7
-    assert sorted(enqueued.calls) == sorted((DELIVER, (pk, str(token)), {}) for pk, token in tokens_after.items())
-    assert [pk for pk in tokens_after if tokens_after[pk] == tokens_before[pk]] == []
+    assert sorted(enqueued.calls) == sorted((DELIVER, (pk, str(token)), {}) for pk, token in tokens_before.items())
+    assert tokens_after == tokens_before
+    assert Notification.objects.filter(redriven_at__isnull=True).exists() is False
     assert len(locking_selects) == 3
     assert [sql.count("LIMIT 3") for sql in locking_selects] == [1, 1, 1]
     assert set(Notification.objects.values_list("status", flat=True)) == {"pending"}
@@ -92,6 +94,23 @@ def test_a_redriven_row_is_not_redriven_again_by_the_next_sweep(owner, django_ca
 
     assert (first, second) == (1, 0)
     assert enqueued.names == [DELIVER]
+
+
+@pytest.mark.django_db
+def test_a_redriven_row_still_open_after_the_resend_interval_is_sent_again(
+    owner, settings, django_capture_on_commit_callbacks, enqueued
+):
+    # Given a row re-sent by the sweeper longer ago than the re-send interval (that copy was lost too)
+    settings.ONCALL_SWEEP_REDRIVE_SECONDS = 30
+    rows = pages(owner, 1)
+    age(rows, 60, redriven_at=timezone.now() - timedelta(seconds=31))
+    enqueued.calls.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        handled = actions.notifications_sweep()
+
+    assert handled == 1
+    assert enqueued.calls == [(DELIVER, (rows[0].pk, str(rows[0].task_token)), {})]
 
 
 @pytest.mark.django_db

@@ -125,6 +125,7 @@ def test_list_has_everything_the_dashboard_shows(march, api_client):
         "filters",
         "follow_through",
         "organization",
+        "paging",
         "weeks",
     ]
     assert data["figures"]["incidents"] == 1
@@ -239,6 +240,7 @@ def test_schema_documents_the_routes_and_filters(db):
         "/api/v1/analytics/by-severity/",
         "/api/v1/analytics/by-team/",
         "/api/v1/analytics/follow-through/",
+        "/api/v1/analytics/paging/",
         "/api/v1/analytics/summary/",
         "/api/v1/analytics/weekly/",
     }

@@ -1,5 +1,6 @@
 """The analytics dashboard in Chromium: a viewer reads the headline figures, switches the breakdown without a
-page reload (htmx swaps the card and the URL follows), opens a chart's table and applies a filter."""
+page reload (htmx swaps the card and the URL follows), opens a chart's table and applies a filter; and reads the
+on-call load (pages per person) with its table."""
 
 import re
 from datetime import timedelta
@@ -54,3 +55,33 @@ def test_viewer_reads_the_dashboard_and_switches_the_breakdown(page, live_server
     page.get_by_role("button", name="Apply").click()
     expect(page.locator(".an-headline").first.locator(".an-headline-value")).to_have_text("1")
     expect(page).to_have_url(re.compile(r"severity=SEV1"))
+
+
+def test_viewer_reads_the_on_call_load(page, live_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from tests.retros.test_analytics_paging import page as page_person
+    from tests.retros.test_analytics_paging import person
+
+    org = Organization.objects.create(name="Acme", slug="acme")
+    MembershipFactory(organization=org, role="viewer", user=UserFactory(email="vera@acme.test"))
+    incident_actions.organization_defaults_ensure(organization=org)
+    make_incident(org, started=timezone.now() - timedelta(days=3), resolve=45)
+    lena = person(org, "lena@acme.test", "Lena London", "Europe/London")
+    nate = person(org, "nate@acme.test", "Nate New York", "America/New_York")
+    monday = (timezone.now() - timedelta(days=timezone.now().weekday() + 7)).date()  # a Monday, last week
+    for hour in ("09:00", "10:00", "23:00"):  # in London (GMT or BST): two in business hours, one in sleep
+        page_person(lena, f"{monday} {hour}")
+    page_person(nate, f"{monday} 15:00")  # 10:00 in New York: business
+
+    sign_in(page, "vera@acme.test", "correct-horse-battery")
+    page.goto("/o/acme/analytics/")
+
+    panel = page.locator("#analytics-paging")
+    expect(panel.get_by_role("heading", name="On-call load")).to_be_visible()
+    expect(panel.locator(".an-paging-figures dd").first).to_have_text("4")
+    expect(panel.locator(".an-load-label").first).to_have_text("Lena London")
+    panel.get_by_text("Show the table (2 people)").click()
+    first = panel.locator("tbody tr").first
+    expect(first).to_contain_text("Lena London")
+    expect(first.locator("td.num")).to_have_text(["3", "2", "0", "1", "33%"])
