@@ -3,8 +3,8 @@ schedules the next; acknowledge or resolve stops it; after the last pass the gro
 
 Durability (DESIGN.md): the Escalation row holds the step due next, when, and the token of the one
 task allowed to run it. Tasks are enqueued on commit with an ETA; a task whose token is not current
-does nothing (duplicates, stale messages). `escalations_sweep` re-drives rows whose task never ran
-(lost message, dead worker, flushed Redis) by issuing a new token. Notifications carry an idempotency
+does nothing (duplicates, stale messages). `escalations_sweep` re-sends the task of rows whose step
+is overdue (lost message, dead worker, flushed Redis). Notifications carry an idempotency
 key per escalation, pass, step and person, so a step that runs twice still pages each person once.
 """
 
@@ -14,6 +14,7 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from alerting import live as alerting_live
@@ -184,7 +185,8 @@ def escalation_step_run(*, escalation_id: int, token: str) -> None:
         # Silenced: nobody is paged until the silence ends; the step waits for it.
         escalation.next_due_at = group.silenced_until
         escalation.task_token = uuid4()
-        escalation.save(update_fields=["next_due_at", "task_token", "updated_at"])
+        escalation.redriven_at = None
+        escalation.save(update_fields=["next_due_at", "task_token", "redriven_at", "updated_at"])
         _enqueue(escalation)
         return
     policy = escalation.policy
@@ -206,16 +208,25 @@ def escalation_step_run(*, escalation_id: int, token: str) -> None:
     escalation.steps_run += 1
     escalation.next_due_at = now + wait_delta(step.wait_minutes)
     escalation.task_token = uuid4()
-    escalation.save(update_fields=["step_index", "repeat", "steps_run", "next_due_at", "task_token", "updated_at"])
+    escalation.redriven_at = None
+    escalation.save(
+        update_fields=["step_index", "repeat", "steps_run", "next_due_at", "task_token", "redriven_at", "updated_at"]
+    )
     _enqueue(escalation)
 
 
 def escalations_sweep(*, now: datetime | None = None) -> int:
-    """Re-drive active escalations more than ONCALL_SWEEP_GRACE_SECONDS past due: each gets a new token
-    and a fresh task, so a lost or stuck message delays a page but never drops it. Works in batches of
-    ONCALL_SWEEP_BATCH rows, skipping rows another runner holds; returns how many were re-driven."""
+    """Re-send the task of active escalations more than ONCALL_SWEEP_GRACE_SECONDS past due, so a lost
+    message (dead worker, flushed Redis) delays a page but never drops it.
+
+    The token stays the same: if the first message was only slow, whichever copy runs first does the
+    step and the other finds a stale token. A row is re-sent at most every ONCALL_SWEEP_REDRIVE_SECONDS,
+    so a backlog is not flooded with copies. Batches of ONCALL_SWEEP_BATCH rows, skipping rows another
+    runner holds; returns how many were re-sent.
+    """
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.ONCALL_SWEEP_GRACE_SECONDS)
+    resend_cutoff = now - timedelta(seconds=settings.ONCALL_SWEEP_REDRIVE_SECONDS)
     batch_size = settings.ONCALL_SWEEP_BATCH
     last_pk = 0
     redriven = 0
@@ -224,15 +235,16 @@ def escalations_sweep(*, now: datetime | None = None) -> int:
             batch = list(
                 Escalation.objects.select_for_update(skip_locked=True)
                 .filter(status=EscalationStatus.ACTIVE, next_due_at__lte=cutoff, pk__gt=last_pk)
+                .filter(Q(redriven_at__isnull=True) | Q(redriven_at__lte=resend_cutoff))
                 .order_by("pk")
-                .only("pk", "next_due_at", "task_token")[:batch_size]
+                .only("pk", "next_due_at", "task_token", "redriven_at")[:batch_size]
             )
             if not batch:
                 return redriven
             for escalation in batch:
-                escalation.task_token = uuid4()
+                escalation.redriven_at = now
                 _enqueue(escalation)
-            Escalation.objects.bulk_update(batch, ["task_token"])
+            Escalation.objects.bulk_update(batch, ["redriven_at"])
         last_pk = batch[-1].pk
         redriven += len(batch)
-        logger.warning("escalation sweeper re-drove %d overdue step(s)", len(batch))
+        logger.warning("escalation sweeper re-sent %d overdue step(s)", len(batch))
