@@ -9,6 +9,7 @@ Permanent: other HTTP 4xx, SMTP 5xx, bad addresses, a channel that is not config
 import hashlib
 import hmac
 import json
+import os
 import smtplib
 import time
 from dataclasses import dataclass
@@ -84,12 +85,23 @@ def plain_text(notification: Notification) -> str:
 # --- HTTP ------------------------------------------------------------------------------------------------
 
 
+_clients: dict[int, httpx.Client] = {}
+
+
+def _client() -> httpx.Client:
+    """One HTTP client per process (prefork children get their own): building one loads the CA bundle
+    and costs more CPU than a whole delivery, and a shared one keeps connections alive."""
+    pid = os.getpid()
+    client = _clients.get(pid)
+    if client is None:
+        client = _clients[pid] = httpx.Client(follow_redirects=False)
+    return client
+
+
 def _post(url: str, **kwargs: Any) -> httpx.Response:
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
     try:
-        response = httpx.post(
-            url, headers=headers, timeout=settings.NOTIFICATION_HTTP_TIMEOUT, follow_redirects=False, **kwargs
-        )
+        response = _client().post(url, headers=headers, timeout=settings.NOTIFICATION_HTTP_TIMEOUT, **kwargs)
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
         raise DeliveryError(f"Bad URL: {exc}", retryable=False) from exc
     except httpx.TimeoutException as exc:
