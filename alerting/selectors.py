@@ -1,5 +1,10 @@
 """Reads of the alerting app shared by the triage pages, the API and the consumer."""
 
+import hashlib
+import secrets
+import threading
+import time
+
 from django.conf import settings
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
@@ -17,6 +22,57 @@ def inbound_url(integration: Integration, key: str | None = None) -> str:
         return f"{settings.SITE_URL}{PAGERDUTY_PATH}"
     secret = key if key is not None else f"{integration.key_prefix}…"
     return f"{settings.SITE_URL}/integrations/{integration.kind}/{secret}/"
+
+
+# Inbound key lookups are cached in each web process for a few seconds: a disabled, deleted or re-keyed
+# integration can still be accepted by a process for up to this long (unknown keys are cached too, so a
+# flood of bad keys does not reach the database).
+INTEGRATION_KEY_CACHE_SECONDS = 5.0
+INTEGRATION_KEY_CACHE_SIZE = 10_000
+_key_cache: dict[str, tuple[float, Integration | None]] = {}
+_key_cache_lock = threading.Lock()
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def integration_for_key(*, key: str) -> Integration | None:
+    """The integration an inbound key belongs to, enabled or not, with its org and service; None if no
+    integration has this key (prefix lookup + constant-time hash compare). Always asks the database."""
+    if not isinstance(key, str) or len(key) < 8:
+        return None
+    integration = Integration.objects.filter(key_prefix=key[:8]).select_related("organization", "service").first()
+    if integration is None or not secrets.compare_digest(integration.key_hash, _key_hash(key)):
+        return None
+    return integration
+
+
+def integration_for_key_cached(*, key: str, now: float | None = None) -> tuple[bool, Integration | None]:
+    """(found, integration) from this process's key cache, with no I/O: found is False on a miss or an
+    expired entry (then call `integration_for_key_remember`)."""
+    if not isinstance(key, str):
+        return True, None
+    entry = _key_cache.get(_key_hash(key))
+    if entry is None or entry[0] <= (time.monotonic() if now is None else now):
+        return False, None
+    return True, entry[1]
+
+
+def integration_for_key_remember(*, key: str) -> Integration | None:
+    """Look the key up in the database and cache the answer (found or not) for INTEGRATION_KEY_CACHE_SECONDS."""
+    integration = integration_for_key(key=key)
+    with _key_cache_lock:
+        if len(_key_cache) >= INTEGRATION_KEY_CACHE_SIZE:
+            _key_cache.clear()
+        _key_cache[_key_hash(key)] = (time.monotonic() + INTEGRATION_KEY_CACHE_SECONDS, integration)
+    return integration
+
+
+def integration_key_cache_clear() -> None:
+    """Forget every cached key lookup of this process (tests; after bulk key changes)."""
+    with _key_cache_lock:
+        _key_cache.clear()
 
 
 def integration_list(*, organization: Organization) -> QuerySet[Integration]:

@@ -1,5 +1,9 @@
 """Alert ingestion benchmark (issue 5): throughput and latency of the PagerDuty-compatible endpoint
-against a bare JSON endpoint of the same server, then a storm, with per-worker peak memory.
+against bare JSON endpoints of the same server, then a storm, with per-worker peak memory.
+
+Two baselines, because the inbound endpoints are answered by a lean ASGI path in front of Django:
+GET /healthz goes through Django's full middleware stack; GET /integrations/healthz is answered by the
+same lean path as the ingest endpoint (the like-for-like baseline).
 
 Production shape: uvicorn with N workers serving config.asgi on PostgreSQL + Redis. Load comes from
 wrk (Debian package `wrk`) on loopback; the storm uses asyncio + httpx with 20 concurrent senders.
@@ -167,6 +171,19 @@ async def storm(base: str, key: str, events: int, keys: int, senders: int) -> di
     }
 
 
+def commits() -> int:
+    """Committed transactions of the bench database so far (group commit shows as few per event)."""
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        return conn.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = %s", [DB_NAME]).fetchone()[0]
+
+
+def loadavg() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def storm_check() -> tuple[int, int]:
     """Open storm groups and storm alerts in the database."""
     import psycopg
@@ -216,30 +233,41 @@ def main() -> None:
         sampler.start()
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
             lua.write(WRK_SCRIPT.replace("%s", key, 1))
+        load_before = loadavg()
         wrk(f"{base}/healthz", 3, args.connections)  # warm-up
+        wrk(f"{base}/integrations/healthz", 3, args.connections)
         wrk(f"{base}/integrations/pagerduty/v2/enqueue", 3, args.connections, lua.name)
         baseline = wrk(f"{base}/healthz", args.duration, args.connections)
+        lean = wrk(f"{base}/integrations/healthz", args.duration, args.connections)
+        commits_before = commits()
         ingest = wrk(f"{base}/integrations/pagerduty/v2/enqueue", args.duration, args.connections, lua.name)
+        ingest_commits = commits() - commits_before
         load_memory = sampler.report()
         sampler.samples.clear()
+        commits_before = commits()
         storm_result = asyncio.run(storm(base, key, args.storm_events, 50, 20))
+        storm_commits = commits() - commits_before
         storm_memory = sampler.report()
+        load_after = loadavg()
         sampler.running = False
         groups, alerts = storm_check()
     finally:
         server.terminate()
         server.wait(timeout=20)
 
-    ratio = ingest["rps"] / baseline["rps"]
     print(
         f"server: uvicorn --workers {args.workers}, PostgreSQL, Redis; wrk -t2 -c{args.connections} -d{args.duration}s"
     )
-    print(f"baseline GET /healthz (bare JSON): {baseline['rps']:.0f} req/s, latency {baseline['latency']}")
+    print(f"load average before: {load_before}; after: {load_after} (2 cores, shared)")
+    print(f"baseline GET /healthz (bare JSON, Django): {baseline['rps']:.0f} req/s, latency {baseline['latency']}")
+    print(f"baseline GET /integrations/healthz (bare JSON, lean): {lean['rps']:.0f} req/s, latency {lean['latency']}")
     print(
         f"ingest POST PD enqueue: {ingest['rps']:.0f} events/s, latency {ingest['latency']},"
-        f" non-2xx {ingest['non_2xx']}, socket errors {ingest['socket_errors']}"
+        f" non-2xx {ingest['non_2xx']}, socket errors {ingest['socket_errors']},"
+        f" {ingest['requests'] / max(1, ingest_commits):.1f} events per commit"
     )
-    print(f"ratio ingest/baseline: {ratio:.2f}")
+    print(f"ratio ingest / Django bare JSON: {ingest['rps'] / baseline['rps']:.2f}")
+    print(f"ratio ingest / lean bare JSON: {ingest['rps'] / lean['rps']:.2f}")
     print("memory during load:")
     for line in load_memory:
         print("  " + line)
@@ -248,7 +276,10 @@ def main() -> None:
         f" = {storm_result['rps']:.0f} events/s, p50 {storm_result['p50_ms']:.1f} ms,"
         f" p99 {storm_result['p99_ms']:.1f} ms, statuses {json.dumps(storm_result['statuses'])}"
     )
-    print(f"storm check: open groups {groups} (want 50), stored alerts {alerts} (want {args.storm_events})")
+    print(
+        f"storm check: open groups {groups} (want 50), stored alerts {alerts} (want {args.storm_events}),"
+        f" {args.storm_events / max(1, storm_commits):.1f} events per commit"
+    )
     print("memory during storm:")
     for line in storm_memory:
         print("  " + line)

@@ -8,6 +8,7 @@ from alerting.inbound import views
 app_name = "inbound"
 
 urlpatterns = [
+    path("healthz", views.inbound_healthz, name="healthz"),
     path("pagerduty/v2/enqueue", views.pagerduty_enqueue, name="pagerduty-enqueue"),
     path("pagerduty/v2/change/enqueue", views.pagerduty_change_enqueue, name="pagerduty-change-enqueue"),
     re_path(r"^alertmanager/(?P<key>[^/]+)/?$", views.alertmanager_receive, name="alertmanager"),

@@ -1,23 +1,36 @@
-"""Inbound endpoints of monitoring tools. No session and no CSRF: the integration key authenticates.
+"""Inbound endpoints of monitoring tools as Django views. No session and no CSRF: the integration key
+authenticates.
 
-Order of work is cheapest first, and nothing is written before the whole body is valid: size and
-content type, then the key (one indexed query), then the rate limit (one cache round trip), then the
-format's pure parser, then one `alert_ingest` per event. 202 means every event was stored.
+Served under ASGI (uvicorn, daphne), the alert-event endpoints are answered by the lean path in
+alerting/inbound/asgi.py before Django's middleware, with group commit; these views serve the same protocol
+(alerting/inbound/handling.py) one request at a time — the test client, WSGI — and the change-event endpoint
+always. Each request's events are stored in one transaction, so 202 means every one of them was stored.
 """
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from alerting import actions, ratelimit
-from alerting.events import InboundEvent
-from alerting.inbound import MAX_BODY_BYTES, InboundError, alertmanager, grafana, pagerduty, parse_json, webhook
+from alerting import actions, ratelimit, selectors
+from alerting.inbound import MAX_BODY_BYTES, InboundError, pagerduty, parse_json
+from alerting.inbound.handling import (
+    ALERTMANAGER,
+    GRAFANA,
+    PAGERDUTY,
+    WEBHOOK,
+    Format,
+    Refused,
+    Reply,
+    check_headers,
+    check_integration,
+    check_size,
+    pagerduty_invalid,
+    throttled,
+)
 from alerting.models import Integration, IntegrationKind
 from orgs import actions as org_actions
 from orgs.tenancy import Actor
@@ -25,92 +38,57 @@ from orgs.tenancy import Actor
 logger = logging.getLogger(__name__)
 
 
-class Refused(Exception):
-    """An HTTP-level refusal (size, content type, key, rate) before any format parsing."""
-
-    def __init__(self, status: int, message: str, errors: list[str] | None = None, retry_after: int = 0) -> None:
-        """Keep the status, the message, the error list and the Retry-After seconds."""
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.errors = errors or [message]
-        self.retry_after = retry_after
-
-
-def _is_json(content_type: str) -> bool:
-    """application/json or any application/*+json type."""
-    return content_type == "application/json" or (
-        content_type.startswith("application/") and content_type.endswith("+json")
-    )
+def _response(reply: Reply) -> JsonResponse:
+    """A JSON response, with Retry-After when given."""
+    response = JsonResponse(reply.body, status=reply.status)
+    if reply.retry_after:
+        response["Retry-After"] = str(reply.retry_after)
+    return response
 
 
 def _check_request(request: HttpRequest) -> None:
-    """Refuse what is declared too big or is not JSON before reading a byte of it."""
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise Refused(400, "Invalid Content-Length header") from None
-    if declared > MAX_BODY_BYTES:
-        raise Refused(413, f"Request body is larger than {MAX_BODY_BYTES} bytes")
-    if not _is_json(request.content_type or ""):
-        raise Refused(415, "Content-Type must be application/json")
+    check_headers(request.content_type or "", request.META.get("CONTENT_LENGTH"))
 
 
 def _json_body(request: HttpRequest) -> Any:
     """The parsed body; reads at most one byte past the limit, whatever the declared length said."""
     raw = request.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise Refused(413, f"Request body is larger than {MAX_BODY_BYTES} bytes")
+    check_size(raw)
     return parse_json(raw)
 
 
 def _integration(key: Any, kind: str) -> Integration:
-    """The enabled integration of this kind for the key; anything else is the same 404 (no existence leaks)."""
-    integration = actions.integration_authenticate(key=key) if isinstance(key, str) else None
-    if integration is None or not integration.enabled or integration.kind != kind:
-        raise Refused(404, "Integration key not found")
-    retry_after = ratelimit.integration_throttle(integration_id=integration.pk, limit=integration.rate_limit_per_minute)
+    """The enabled integration of this kind for the key (always from the database here), within its rate."""
+    integration = check_integration(selectors.integration_for_key(key=key) if isinstance(key, str) else None, kind)
+    retry_after = ratelimit.integration_throttle(
+        integration_uuid=integration.uuid, limit=integration.rate_limit_per_minute
+    )
     if retry_after:
-        raise Refused(429, "Rate limit exceeded for this integration; retry later", retry_after=retry_after)
+        raise throttled(retry_after)
     return integration
 
 
-def _ingest(integration: Integration, events: list[InboundEvent]) -> int:
-    """Store each event in its own transaction so one failure cannot lose the others; returns the failures."""
-    failures = 0
-    for event in events:
-        try:
-            actions.alert_ingest(integration=integration, event=event)
-        except DatabaseError:
-            failures += 1
-            logger.exception("inbound event of integration %s could not be stored", integration.pk)
-    return failures
-
-
-def _response(status: int, body: dict[str, Any], retry_after: int = 0) -> JsonResponse:
-    """A JSON response, with Retry-After when given."""
-    response = JsonResponse(body, status=status)
-    if retry_after:
-        response["Retry-After"] = str(retry_after)
-    return response
-
-
-# --- PagerDuty Events API v2 -------------------------------------------------------------------------------
-
-PD_STATUS = {404: "unrecognized routing key", 413: "invalid event", 415: "invalid event", 429: "throttle event"}
-
-
-def _pagerduty_refusal(refused: Refused) -> JsonResponse:
-    """A refusal in PagerDuty's body shape (status, message, errors)."""
-    body = {"status": PD_STATUS.get(refused.status, "invalid event"), "message": refused.message}
-    if refused.status != 429:
-        body["errors"] = refused.errors
-    return _response(refused.status, body, refused.retry_after)
-
-
-def _pagerduty_invalid(error: InboundError) -> JsonResponse:
-    """PagerDuty's 400 for an invalid event object."""
-    return _response(400, {"status": "invalid event", "message": "Event object is invalid", "errors": error.messages})
+def _receive(request: HttpRequest, fmt: Format, key: str | None) -> JsonResponse:
+    """Check, authenticate, parse, then store every event of the request in one transaction."""
+    try:
+        _check_request(request)
+        if fmt.key_in_body:
+            body = _json_body(request)
+            events = fmt.parse(None, body)
+            integration = _integration(body["routing_key"], fmt.kind)
+        else:
+            integration = _integration(key, fmt.kind)
+            events = fmt.parse(integration, _json_body(request))
+    except Refused as refused:
+        return _response(fmt.refusal(refused))
+    except InboundError as error:
+        return _response(fmt.invalid(error))
+    try:
+        actions.alert_ingest_batch(items=[(integration, event) for event in events])
+    except Exception:  # never a 500, never a 202: the sender retries
+        logger.exception("inbound events of integration %s could not be stored", integration.pk)
+        return _response(fmt.failed(events))
+    return _response(fmt.accepted(events))
 
 
 @csrf_exempt
@@ -118,18 +96,7 @@ def _pagerduty_invalid(error: InboundError) -> JsonResponse:
 @require_POST
 def pagerduty_enqueue(request: HttpRequest) -> JsonResponse:
     """PagerDuty Events API v2 alert event: trigger, acknowledge or resolve by dedup_key."""
-    try:
-        _check_request(request)
-        body = _json_body(request)
-        event = pagerduty.parse(body)[0]
-        integration = _integration(body["routing_key"], IntegrationKind.PAGERDUTY_V2)
-    except Refused as refused:
-        return _pagerduty_refusal(refused)
-    except InboundError as error:
-        return _pagerduty_invalid(error)
-    if _ingest(integration, [event]):
-        return _response(503, {"status": "error", "message": "Event could not be stored; retry"}, retry_after=5)
-    return _response(202, {"status": "success", "message": "Event processed", "dedup_key": event.dedup_key})
+    return _receive(request, PAGERDUTY, None)
 
 
 @csrf_exempt
@@ -143,9 +110,9 @@ def pagerduty_change_enqueue(request: HttpRequest) -> JsonResponse:
         change = pagerduty.parse_change(body)
         integration = _integration(body["routing_key"], IntegrationKind.PAGERDUTY_V2)
     except Refused as refused:
-        return _pagerduty_refusal(refused)
+        return _response(PAGERDUTY.refusal(refused))
     except InboundError as error:
-        return _pagerduty_invalid(error)
+        return _response(pagerduty_invalid(error))
     changes = {
         "summary": change.summary,
         "source": change.source,
@@ -162,30 +129,7 @@ def pagerduty_change_enqueue(request: HttpRequest) -> JsonResponse:
         target_id=integration.service.slug,
         changes=changes,
     )
-    return _response(202, {"status": "success", "message": "Change event processed"})
-
-
-# --- Alertmanager, Grafana, generic webhook ----------------------------------------------------------------
-
-
-def _receive(
-    request: HttpRequest, key: str, kind: str, parse: Callable[[Integration, Any], list[InboundEvent]]
-) -> JsonResponse:
-    """The key is in the URL: check it (and the rate) before reading the body, then parse, then store."""
-    try:
-        _check_request(request)
-        integration = _integration(key, kind)
-        events = parse(integration, _json_body(request))
-    except Refused as refused:
-        body = {"status": "error", "message": refused.message, "errors": refused.errors}
-        return _response(refused.status, body, refused.retry_after)
-    except InboundError as error:
-        return _response(400, {"status": "error", "message": "Payload is invalid", "errors": error.messages})
-    failures = _ingest(integration, events)
-    if failures:
-        body = {"status": "error", "message": f"{failures} of {len(events)} events could not be stored; retry"}
-        return _response(503, body, retry_after=5)
-    return _response(202, {"status": "success", "accepted": len(events)})
+    return _response(Reply(202, {"status": "success", "message": "Change event processed"}))
 
 
 @csrf_exempt
@@ -193,7 +137,7 @@ def _receive(
 @require_POST
 def alertmanager_receive(request: HttpRequest, key: str) -> JsonResponse:
     """Prometheus Alertmanager webhook (version 4): one alert per entry of `alerts`, fingerprint dedup."""
-    return _receive(request, key, IntegrationKind.ALERTMANAGER, lambda integration, body: alertmanager.parse(body))
+    return _receive(request, ALERTMANAGER, key)
 
 
 @csrf_exempt
@@ -201,7 +145,7 @@ def alertmanager_receive(request: HttpRequest, key: str) -> JsonResponse:
 @require_POST
 def grafana_receive(request: HttpRequest, key: str) -> JsonResponse:
     """Grafana unified alerting webhook: same semantics as Alertmanager."""
-    return _receive(request, key, IntegrationKind.GRAFANA, lambda integration, body: grafana.parse(body))
+    return _receive(request, GRAFANA, key)
 
 
 @csrf_exempt
@@ -209,4 +153,11 @@ def grafana_receive(request: HttpRequest, key: str) -> JsonResponse:
 @require_POST
 def webhook_receive(request: HttpRequest, key: str) -> JsonResponse:
     """Generic JSON webhook read through the integration's paths."""
-    return _receive(request, key, IntegrationKind.WEBHOOK, lambda integration, body: webhook.parse(body, integration))
+    return _receive(request, WEBHOOK, key)
+
+
+@login_not_required
+@require_GET
+def inbound_healthz(request: HttpRequest) -> JsonResponse:
+    """The ingestion path is up (no dependencies checked); under ASGI the lean path answers it."""
+    return JsonResponse({"status": "ok"})

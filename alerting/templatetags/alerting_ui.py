@@ -45,7 +45,8 @@ def is_silenced(group: AlertGroup) -> bool:
 
 @register.filter
 def is_paging(group: AlertGroup) -> bool:
-    return group.paging_status in (PagingStatus.PENDING, PagingStatus.PAGING) and group.status == AlertGroupStatus.TRIGGERED
+    paging = group.paging_status in (PagingStatus.PENDING, PagingStatus.PAGING)
+    return paging and group.status == AlertGroupStatus.TRIGGERED
 
 
 @register.filter

@@ -127,7 +127,8 @@ class NotificationOutputSerializer(serializers.ModelSerializer):
     user = UserSummarySerializer(read_only=True, allow_null=True)
     contact_method = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
     alert_group = serializers.SlugRelatedField(slug_field="uuid", read_only=True, allow_null=True)
-    incident = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    # Declared as a plain integer: a range derived from Incident.number would depend on the database.
+    incident = serializers.IntegerField(source="incident.number", read_only=True, allow_null=True)
 
     class Meta:
         model = Notification

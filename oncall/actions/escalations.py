@@ -47,20 +47,25 @@ def _enqueue(escalation: Escalation) -> None:
     transaction.on_commit(lambda: tasks.escalation_step.apply_async(args=args, eta=eta), robust=True)
 
 
-def _paging_status(group: AlertGroup, status: str) -> None:
-    """Record the group's paging state and push its refreshed row to the triage queue after commit."""
+def _paging_status(group: AlertGroup, status: str, *, broadcast: bool = True) -> None:
+    """Record the group's paging state; push its refreshed row to the triage queue after commit unless
+    the caller (ingest, a person's triage action) already pushes it."""
     AlertGroup.objects.filter(pk=group.pk).update(paging_status=status, updated_at=timezone.now())
     group.paging_status = status
-    transaction.on_commit(lambda: alerting_live.alert_group_broadcast(group_id=group.pk), robust=True)
+    if broadcast:
+        transaction.on_commit(lambda: alerting_live.alert_group_broadcast(group_id=group.pk), robust=True)
 
 
 def escalation_start(*, group: AlertGroup) -> Escalation | None:
-    """Start the policy of the group's service; the first step is due now. Caller holds the group's
-    transaction (it was just opened). A service with no policy, or a policy with no steps, pages nobody
-    and says so on the group (`no_policy`)."""
+    """Start the policy of the group's service; the first step is due now.
+
+    Caller holds the group's transaction (it was just opened) and pushes the new group to the triage
+    queue. A service with no policy, or a policy with no steps, pages nobody and says so on the group
+    (`no_policy`).
+    """
     policy = EscalationPolicy.objects.filter(services__pk=group.service_id, steps__isnull=False).distinct().first()
     if policy is None:
-        _paging_status(group, PagingStatus.NO_POLICY)
+        _paging_status(group, PagingStatus.NO_POLICY, broadcast=False)
         return None
     now = timezone.now()
     escalation = Escalation.objects.create(
@@ -71,21 +76,22 @@ def escalation_start(*, group: AlertGroup) -> Escalation | None:
         next_due_at=now,
         task_token=uuid4(),
     )
-    _paging_status(group, PagingStatus.PAGING)
+    _paging_status(group, PagingStatus.PAGING, broadcast=False)
     _enqueue(escalation)
     return escalation
 
 
 def escalation_stop(*, group: AlertGroup, status: str) -> int:
     """Stop the group's active escalation (someone acknowledged, or it resolved or merged away) and
-    cancel its pages that are not sent yet (later notification rules). Returns how many runs stopped."""
+    cancel its pages that are not sent yet (later notification rules). Returns how many runs stopped.
+    The caller moved the group and pushes it to the triage queue."""
     now = timezone.now()
     stopped = Escalation.objects.filter(alert_group=group, status=EscalationStatus.ACTIVE).update(
         status=status, stopped_at=now, next_due_at=None, updated_at=now
     )
     notification_actions.notifications_cancel(alert_group=group)
     if stopped and group.paging_status in (PagingStatus.PAGING, PagingStatus.PENDING):
-        _paging_status(group, PagingStatus.STOPPED)
+        _paging_status(group, PagingStatus.STOPPED, broadcast=False)
     return stopped
 
 

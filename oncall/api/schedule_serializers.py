@@ -62,6 +62,8 @@ class LayerOutputSerializer(serializers.ModelSerializer):
     restrictions = RestrictionSerializer(many=True, read_only=True)
     members = serializers.SerializerMethodField(help_text="Participants in turn order")
     handoff_time = serializers.TimeField(format="%H:%M", read_only=True)
+    # Declared: a range derived from the model field would depend on the database backend.
+    position = serializers.IntegerField(read_only=True, help_text="Higher layers win where they overlap")
 
     class Meta:
         model = ScheduleLayer

@@ -27,6 +27,14 @@ from ticketing.api.serializers import IncidentNumberField
 
 class RetroSettingsSerializer(serializers.ModelSerializer):
     default_template = serializers.SerializerMethodField(help_text="Slug of the template new retros start from.")
+    # Declared: ranges derived from the model fields would depend on the database backend.
+    severity_rank_max = serializers.IntegerField(
+        read_only=True,
+        help_text=RetroSettings._meta.get_field("severity_rank_max").help_text,
+    )
+    due_business_days = serializers.IntegerField(
+        read_only=True, help_text=RetroSettings._meta.get_field("due_business_days").help_text
+    )
 
     class Meta:
         model = RetroSettings

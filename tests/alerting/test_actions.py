@@ -65,7 +65,7 @@ def test_triggers_with_one_key_join_one_group_keeping_the_highest_severity(integ
         3,
         "critical",
         "triggered",
-        "pending",
+        "no_policy",
     )
     assert Alert.objects.filter(group=group).count() == 3
     assert group.first_seen <= group.last_seen

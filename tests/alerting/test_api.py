@@ -501,7 +501,7 @@ def test_list_shows_every_field_of_a_group(org, prometheus, api_client):
         "acknowledged_by": None,
         "resolved_at": None,
         "resolved_by": None,
-        "paging_status": "pending",
+        "paging_status": "no_policy",
         "merged_into": None,
     }
 

@@ -107,7 +107,7 @@ def test_fifty_simultaneous_http_triggers_with_one_dedup_key_make_one_group(inte
     group = AlertGroup.objects.get()
     assert (group.status, group.dedup_key, group.alert_count) == ("triggered", "checkout-down", 50)
     assert Alert.objects.filter(group=group).count() == 50
-    assert group.paging_status == "pending"
+    assert group.paging_status == "no_policy"
 
 
 def test_fifty_simultaneous_ingests_with_one_dedup_key_make_one_group(integration):

@@ -200,7 +200,7 @@ def test_queue_marks_silenced_paging_and_incident_groups(scene, queue):
     row = content[content.index(f'id="alert-group-{group.uuid}"') :]
     row = row[: row.index("</tr>")]
     assert "Silenced until" in row
-    assert "Paging on-call" in row
+    assert "Nobody paged: no policy" in row
     assert f'href="/o/acme/incidents/{incident.number}/"' in content
 
 
@@ -522,7 +522,7 @@ def test_group_page_shows_the_group_and_escapes_raw_payloads(scene):
     assert '<span class="tag"><span class="tag-key">region</span>eu-west-1</span>' in content
     assert 'href="https://runbooks.acme.test/payments"' in content
     assert 'href="https://grafana.acme.test/d/payments"' in content
-    assert "Paging on-call" in content
+    assert "Nobody paged" in content
     assert "escalate_form" not in response.context  # a viewer gets no triage forms
     assert 'action="/o/acme/alerts/' not in content
 

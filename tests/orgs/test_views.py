@@ -1154,13 +1154,28 @@ def test_org_switcher_lists_only_the_users_orgs(org, other_org, owner, make_memb
     assert "Globex" not in html
 
 
+# The sidebar entries every member sees, in order, before the catalog and organization sections.
+EVERYONE = [
+    "Incidents",
+    "Alerts",
+    "Overview",
+    "Follow-ups",
+    "My on-call",
+    "Schedules",
+    "Escalation policies",
+    "My notifications",
+    "Retrospectives",
+    "Analytics",
+]
+
+
 @pytest.mark.parametrize(
     ("role", "labels"),
     [
-        ("viewer", ["Incidents", "Alerts", "Overview", "Services", "Teams", "Members"]),
-        ("responder", ["Incidents", "Alerts", "Overview", "Services", "Teams", "Members"]),
-        ("admin", ["Incidents", "Alerts", "Overview", "Services", "Teams", "Members", "API tokens", "Audit log"]),
-        ("owner", ["Incidents", "Alerts", "Overview", "Services", "Teams", "Members", "API tokens", "Audit log"]),
+        ("viewer", [*EVERYONE, "Services", "Teams", "Members"]),
+        ("responder", [*EVERYONE, "Services", "Teams", "Members"]),
+        ("admin", [*EVERYONE, "Services", "Teams", "Members", "API tokens", "Audit log"]),
+        ("owner", [*EVERYONE, "Services", "Teams", "Members", "API tokens", "Audit log"]),
     ],
 )
 def test_navigation_names_the_areas_the_role_can_use(org, owner, make_member, client_for, role, labels):
