@@ -352,6 +352,8 @@ def phase_two(args: argparse.Namespace, logdir: Path) -> None:
         elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+    # The stubbed sweep sent nothing: forget it, so the worker's sweeper re-sends at once.
+    Escalation.objects.filter(policy=policy).update(redriven_at=None)
     print(f"phase 2: {args.overdue} overdue escalations")
     print(
         f"  one sweep in-process (broker stubbed): re-drove {swept} in {elapsed:.1f} s,"

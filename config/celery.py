@@ -26,3 +26,18 @@ def _ensure_filesystem_broker_folders() -> None:
 @signals.import_modules.connect
 def _on_worker_import(**kwargs: object) -> None:
     _ensure_filesystem_broker_folders()
+
+
+def queue_backlog(queue: str = "critical") -> int:
+    """Messages waiting in `queue` on a Redis broker (0 when it cannot tell: other brokers, errors).
+
+    The paging sweepers use it to tell a lost task from one that is merely queued behind a burst:
+    re-sending copies into a long queue only slows the real work down.
+    """
+    if not str(app.conf.broker_url or "").startswith(("redis://", "rediss://")):
+        return 0
+    try:
+        with app.connection_for_write() as connection:
+            return int(connection.default_channel.client.llen(queue))
+    except Exception:  # an unreachable broker means nothing is queued that we could wait for
+        return 0

@@ -191,6 +191,9 @@ ONCALL_SWEEP_BATCH = env.int("FIREBREAK_SWEEP_BATCH", default=500)
 # A re-driven task that is still queued behind others is not lost: it is re-sent (same token, so only one
 # copy acts) at most this often.
 ONCALL_SWEEP_REDRIVE_SECONDS = env.float("FIREBREAK_SWEEP_REDRIVE_SECONDS", default=30.0)
+# While more than this many messages wait in the `critical` queue, overdue tasks are assumed queued, not
+# lost, and the sweepers send no copies (a burst would otherwise bury the real work under copies).
+ONCALL_SWEEP_MAX_BACKLOG = env.int("FIREBREAK_SWEEP_MAX_BACKLOG", default=1000)
 # Seconds in one "minute" of escalation waits and notification-rule delays (tests shrink it to 1).
 ESCALATION_MINUTE_SECONDS = env.float("FIREBREAK_ESCALATION_MINUTE_SECONDS", default=60.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("FIREBREAK_NOTIFICATION_MAX_ATTEMPTS", default=6)

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from config.celery import queue_backlog
 from notifications import channels
 from notifications.models import (
     ContactKind,
@@ -289,6 +290,10 @@ def notifications_sweep(*, now: datetime | None = None) -> int:
     its own transaction with skip_locked, walking (due_at, pk) forward so each row is handled once per sweep.
     Returns how many rows it re-drove or failed.
     """
+    backlog = queue_backlog("critical")
+    if backlog > settings.ONCALL_SWEEP_MAX_BACKLOG:
+        logger.warning("notification sweeper: %d messages queued; overdue deliveries are waiting in line", backlog)
+        return 0
     now = now or timezone.now()
     batch = settings.ONCALL_SWEEP_BATCH
     after: tuple[datetime, int] | None = None

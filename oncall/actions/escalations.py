@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from alerting import live as alerting_live
 from alerting.models import AlertGroup, AlertGroupStatus, PagingStatus
+from config.celery import queue_backlog
 from incidents import actions as incident_actions
 from incidents.models import TimelineKind
 from notifications import actions as notification_actions
@@ -227,9 +228,14 @@ def escalations_sweep(*, now: datetime | None = None) -> int:
 
     The token stays the same: if the first message was only slow, whichever copy runs first does the
     step and the other finds a stale token. A row is re-sent at most every ONCALL_SWEEP_REDRIVE_SECONDS,
-    so a backlog is not flooded with copies. Batches of ONCALL_SWEEP_BATCH rows, skipping rows another
-    runner holds; returns how many were re-sent.
+    so a backlog is not flooded with copies, and nothing is re-sent while more than ONCALL_SWEEP_MAX_BACKLOG
+    messages wait in the critical queue. Batches of ONCALL_SWEEP_BATCH rows, skipping rows another runner
+    holds; returns how many were re-sent.
     """
+    backlog = queue_backlog("critical")
+    if backlog > settings.ONCALL_SWEEP_MAX_BACKLOG:
+        logger.warning("escalation sweeper: %d messages queued; overdue steps are waiting in line, not lost", backlog)
+        return 0
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.ONCALL_SWEEP_GRACE_SECONDS)
     resend_cutoff = now - timedelta(seconds=settings.ONCALL_SWEEP_REDRIVE_SECONDS)

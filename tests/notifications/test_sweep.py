@@ -184,3 +184,16 @@ def test_two_workers_and_the_sweeper_racing_on_one_row_send_it_exactly_once(owne
     assert len(server.requests) == 1
     assert (row.status, row.attempts) == ("sent", 1)
     assert sorted(outcomes).count("sent") == 1
+
+
+@pytest.mark.django_db
+def test_no_copies_are_sent_while_the_queue_holds_a_backlog(owner, settings, monkeypatch, enqueued):
+    settings.ONCALL_SWEEP_MAX_BACKLOG = 1000
+    rows = pages(owner, 2)
+    age(rows, 60)
+    monkeypatch.setattr(actions, "queue_backlog", lambda queue: 1001)
+    enqueued.calls.clear()
+
+    assert actions.notifications_sweep() == 0
+    assert enqueued.calls == []
+    assert Notification.objects.filter(redriven_at__isnull=False).exists() is False

@@ -303,3 +303,18 @@ def test_the_step_task_runs_the_action(org, people):
     tasks.escalation_step(escalation.pk, str(escalation.task_token))
 
     assert paged(group) == [("ana@acme.test", "pending")]
+
+
+@override_settings(ONCALL_SWEEP_GRACE_SECONDS=2, ONCALL_SWEEP_MAX_BACKLOG=1000)
+def test_the_sweeper_sends_no_copies_while_the_queue_holds_a_backlog(org, people, enqueued, monkeypatch):
+    # Given an overdue step, while 5,000 messages wait in the critical queue (a burst being worked off)
+    integration = make_integration(org, make_policy(org, [(people["ana"], 5)]))
+    escalation = escalation_of(trigger(integration))
+    Escalation.objects.filter(pk=escalation.pk).update(next_due_at=timezone.now() - timedelta(minutes=1))
+    monkeypatch.setattr(escalations, "queue_backlog", lambda queue: 5000)
+    enqueued.calls.clear()
+
+    # Then the step is taken as waiting in line, not lost: no copy is sent and nothing is stamped
+    assert escalations.escalations_sweep() == 0
+    assert enqueued.calls == []
+    assert Escalation.objects.get(pk=escalation.pk).redriven_at is None

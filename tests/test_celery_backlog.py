@@ -1,0 +1,32 @@
+"""config.celery.queue_backlog: how many messages wait in a queue on the real Redis broker."""
+
+import pytest
+import redis
+
+from config.celery import app, queue_backlog
+
+
+def test_counts_the_messages_waiting_in_a_redis_queue(redis_url):
+    # Given a broker on this machine's Redis with three messages waiting in `critical`
+    url = redis_url.rsplit("/", 1)[0] + "/15"
+    client = redis.Redis.from_url(url)
+    client.delete("critical")
+    client.rpush("critical", b"a", b"b", b"c")
+    previous = app.conf.broker_url
+    app.conf.broker_url = url
+    try:
+        assert queue_backlog("critical") == 3
+        assert queue_backlog("default") == 0
+    finally:
+        app.conf.broker_url = previous
+        client.delete("critical")
+
+
+@pytest.mark.parametrize("url", ["filesystem://", "memory://"])
+def test_other_brokers_report_no_backlog(url):
+    previous = app.conf.broker_url
+    app.conf.broker_url = url
+    try:
+        assert queue_backlog("critical") == 0
+    finally:
+        app.conf.broker_url = previous
