@@ -17,9 +17,10 @@ class Command(BaseCommand):
         organization = demo.seed_demo()
         services_demo.seed_demo(organization=organization)
         incidents_demo.seed_demo(organization=organization)
-        alerting_demo.seed_demo(organization=organization)
+        # People's contact methods and the services' policies first, so the demo alerts page someone.
         notifications_demo.seed_demo(organization=organization)
         oncall_demo.seed_demo(organization=organization)
+        alerting_demo.seed_demo(organization=organization)
         ticketing_demo.seed_demo(organization=organization)
         retros_demo.seed_demo(organization=organization)
         self.stdout.write(
