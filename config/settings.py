@@ -199,6 +199,10 @@ ESCALATION_MINUTE_SECONDS = env.float("FIREBREAK_ESCALATION_MINUTE_SECONDS", def
 NOTIFICATION_MAX_ATTEMPTS = env.int("FIREBREAK_NOTIFICATION_MAX_ATTEMPTS", default=6)
 NOTIFICATION_HTTP_TIMEOUT = env.float("FIREBREAK_NOTIFICATION_HTTP_TIMEOUT", default=10.0)
 NOTIFICATION_SENDING_LEASE_SECONDS = env.int("FIREBREAK_NOTIFICATION_LEASE_SECONDS", default=120)
+# Webhook and chat URLs are chosen by members. Link-local addresses (cloud metadata) are always refused;
+# a multi-tenant deployment should also refuse private and loopback ones (self-hosters often page an
+# internal Mattermost, hence off by default).
+NOTIFICATION_BLOCK_PRIVATE_ADDRESSES = env.bool("FIREBREAK_WEBHOOK_BLOCK_PRIVATE", default=False)
 # SMS and voice go through a Twilio-compatible REST API; without credentials those channels are off.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")

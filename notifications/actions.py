@@ -381,6 +381,9 @@ def contact_address_clean(*, kind: str, address: str) -> str:
             URLValidator(schemes=["http", "https"])(address)
         except ValidationError as exc:
             raise ValidationError({"address": "Enter a full http:// or https:// URL."}) from exc
+        refusal = channels.address_refusal(address)
+        if refusal:
+            raise ValidationError({"address": refusal})
         return address
     phone = address.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
     if not (phone.startswith("+") and phone[1:].isdigit() and phone[1] != "0" and 7 <= len(phone[1:]) <= 15):

@@ -8,12 +8,15 @@ Permanent: other HTTP 4xx, SMTP 5xx, bad addresses, a channel that is not config
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import smtplib
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import httpx
@@ -88,6 +91,24 @@ def plain_text(notification: Notification) -> str:
 _clients: dict[int, httpx.Client] = {}
 
 
+def address_refusal(url: str) -> str:
+    """Why the server will not send to `url` (empty when it may): people choose these URLs, so they
+    must not make the server reach its own cloud metadata service, or private networks when the
+    operator says so (FIREBREAK_WEBHOOK_BLOCK_PRIVATE). Names are resolved; all their addresses count."""
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return ""  # unresolvable now: the send fails (and is retried) like any connection error
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if address.is_link_local or address.is_unspecified or address.is_multicast:
+            return f"{host} resolves to {address}, a link-local or reserved address this server does not call."
+        if settings.NOTIFICATION_BLOCK_PRIVATE_ADDRESSES and (address.is_private or address.is_loopback):
+            return f"{host} resolves to {address}, a private address; this server only calls public ones."
+    return ""
+
+
 def _client() -> httpx.Client:
     """One HTTP client per process (prefork children get their own): building one loads the CA bundle
     and costs more CPU than a whole delivery, and a shared one keeps connections alive."""
@@ -99,6 +120,9 @@ def _client() -> httpx.Client:
 
 
 def _post(url: str, **kwargs: Any) -> httpx.Response:
+    refusal = address_refusal(url)
+    if refusal:
+        raise DeliveryError(refusal, retryable=False)
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
     try:
         response = _client().post(url, headers=headers, timeout=settings.NOTIFICATION_HTTP_TIMEOUT, **kwargs)

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from notifications import actions, channels
@@ -406,3 +407,64 @@ def test_an_adapter_bug_leaves_the_row_retrying_not_stuck(owner, make_method, mo
 
 def test_a_missing_row_is_skipped():
     assert actions.notification_deliver(notification_id=999_999, token="x") == "skipped"
+
+
+# --- addresses the server will not call ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "resolved"),
+    [("http://169.254.169.254/latest/meta-data/", "169.254.169.254"), ("http://[fe80::1]/hook", "fe80::1")],
+)
+def test_a_link_local_address_fails_at_once_without_a_request(owner, make_method, enqueued, url, resolved):
+    # Given a webhook row aimed at the cloud metadata service (the method was stored before the check)
+    make_method(owner, ContactKind.WEBHOOK, url)
+    row = page(owner)
+
+    outcome = deliver(row)
+
+    host = url.split("//")[1].split("/")[0].strip("[]")
+    assert outcome == "failed"
+    assert state(row) == (
+        "failed",
+        1,
+        f"{host} resolves to {resolved}, a link-local or reserved address this server does not call.",
+    )
+
+
+def test_private_addresses_are_refused_when_the_operator_blocks_them(owner, make_method, settings):
+    settings.NOTIFICATION_BLOCK_PRIVATE_ADDRESSES = True
+    with http_receiver() as server:
+        make_method(owner, ContactKind.WEBHOOK, f"{server.url}/hook")
+        row = page(owner)
+
+        outcome = deliver(row)
+
+    assert outcome == "failed"
+    assert state(row)[2] == "127.0.0.1 resolves to 127.0.0.1, a private address; this server only calls public ones."
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("block_private", "url", "error"),
+    [
+        (False, "http://169.254.169.254/", "169.254.169.254 resolves to 169.254.169.254, a link-local or reserved"),
+        (True, "http://10.1.2.3/hook", "10.1.2.3 resolves to 10.1.2.3, a private address"),
+        (True, "http://localhost:8080/hook", "localhost resolves to"),
+    ],
+)
+def test_adding_a_webhook_to_a_refused_address_is_a_clear_error(settings, block_private, url, error):
+    settings.NOTIFICATION_BLOCK_PRIVATE_ADDRESSES = block_private
+
+    with pytest.raises(ValidationError) as raised:
+        actions.contact_address_clean(kind=ContactKind.WEBHOOK, address=url)
+
+    assert raised.value.message_dict["address"][0].startswith(error)
+
+
+def test_private_addresses_are_allowed_by_default_for_self_hosting(settings):
+    settings.NOTIFICATION_BLOCK_PRIVATE_ADDRESSES = False
+
+    assert actions.contact_address_clean(kind=ContactKind.CHAT, address="http://10.1.2.3/hooks/x") == (
+        "http://10.1.2.3/hooks/x"
+    )
