@@ -199,6 +199,12 @@ ESCALATION_MINUTE_SECONDS = env.float("FIREBREAK_ESCALATION_MINUTE_SECONDS", def
 NOTIFICATION_MAX_ATTEMPTS = env.int("FIREBREAK_NOTIFICATION_MAX_ATTEMPTS", default=6)
 NOTIFICATION_HTTP_TIMEOUT = env.float("FIREBREAK_NOTIFICATION_HTTP_TIMEOUT", default=10.0)
 NOTIFICATION_SENDING_LEASE_SECONDS = env.int("FIREBREAK_NOTIFICATION_LEASE_SECONDS", default=120)
+# A burst is worked in batches: one step task runs up to ONCALL_STEP_BATCH due escalations in one
+# transaction; one delivery task claims up to NOTIFICATION_DELIVER_BATCH rows and sends them
+# NOTIFICATION_SEND_CONCURRENCY at a time (a per-process thread pool), recording them in one transaction.
+ONCALL_STEP_BATCH = env.int("FIREBREAK_STEP_BATCH", default=200)
+NOTIFICATION_DELIVER_BATCH = env.int("FIREBREAK_DELIVER_BATCH", default=200)
+NOTIFICATION_SEND_CONCURRENCY = env.int("FIREBREAK_SEND_CONCURRENCY", default=16)
 # Webhook and chat URLs are chosen by members. Link-local addresses (cloud metadata) are always refused;
 # a multi-tenant deployment should also refuse private and loopback ones (self-hosters often page an
 # internal Mattermost, hence off by default).
@@ -288,6 +294,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # httpx logs every request with its URL at INFO: chat and webhook URLs carry their secret tokens.
+    "loggers": {"httpx": {"level": "WARNING"}},
 }
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")

@@ -27,3 +27,11 @@ def handoffs_notify() -> int:
     from oncall.actions import schedules
 
     return schedules.handoffs_notify(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def escalation_steps(pairs: list[list]) -> int:
+    """Run the due steps of the escalations [[id, token], …] scheduled for the same instant (one batch)."""
+    from oncall.actions import escalations
+
+    return escalations.escalations_run(pairs=[(pk, token) for pk, token in pairs])

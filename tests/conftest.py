@@ -26,6 +26,15 @@ class Enqueued:
     def names(self) -> list[str]:
         return [name for name, _, _ in self.calls]
 
+    def rows(self, one: str, many: str) -> list[tuple[int, str]]:
+        """The (id, token) pairs sent, whether one per message (task `one`) or in batches (task `many`)."""
+        pairs = [tuple(args) for name, args, _ in self.calls if name == one]
+        pairs += [tuple(pair) for name, args, _ in self.calls if name == many for pair in args[0]]
+        return sorted(pairs)
+
+    def messages(self, name: str) -> list[tuple]:
+        return [args for task, args, _ in self.calls if task == name]
+
 
 @pytest.fixture(autouse=True)
 def enqueued(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Enqueued:

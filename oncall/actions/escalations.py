@@ -9,12 +9,13 @@ key per escalation, pass, step and person, so a step that runs twice still pages
 """
 
 import logging
+from collections import defaultdict
 from datetime import datetime, timedelta
 from uuid import uuid4
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from alerting import live as alerting_live
@@ -39,13 +40,31 @@ def wait_delta(minutes: int) -> timedelta:
     return timedelta(seconds=minutes * settings.ESCALATION_MINUTE_SECONDS)
 
 
-def _enqueue(escalation: Escalation) -> None:
-    """After commit, schedule the step task for the escalation's current token and due time."""
+def _send_steps(pairs: list[tuple[int, str]], eta: datetime | None) -> None:
+    """After commit, the step task(s) for these (id, token) pairs: one escalation as `escalation_step`, several
+    due together as `escalation_steps` messages of at most ONCALL_STEP_BATCH. A broker that cannot be
+    reached is logged (robust on_commit): the rows are in the database and the sweeper re-drives them."""
     from oncall import tasks
 
-    args = (escalation.pk, str(escalation.task_token))
-    eta = escalation.next_due_at
-    transaction.on_commit(lambda: tasks.escalation_step.apply_async(args=args, eta=eta), robust=True)
+    if len(pairs) == 1:
+        args = pairs[0]
+        transaction.on_commit(lambda: tasks.escalation_step.apply_async(args=args, eta=eta), robust=True)
+        return
+    size = settings.ONCALL_STEP_BATCH
+    for start in range(0, len(pairs), size):
+        chunk = [list(pair) for pair in pairs[start : start + size]]
+        transaction.on_commit(
+            lambda chunk=chunk: tasks.escalation_steps.apply_async(args=(chunk,), eta=eta), robust=True
+        )
+
+
+def _enqueue(escalations: list[Escalation]) -> None:
+    """After commit, schedule each escalation's current token at its due time (one message per due time)."""
+    by_due: dict[datetime, list[tuple[int, str]]] = defaultdict(list)
+    for escalation in escalations:
+        by_due[escalation.next_due_at].append((escalation.pk, str(escalation.task_token)))
+    for due, pairs in by_due.items():
+        _send_steps(pairs, due)
 
 
 def _paging_status(group: AlertGroup, status: str, *, broadcast: bool = True) -> None:
@@ -78,7 +97,7 @@ def escalation_start(*, group: AlertGroup) -> Escalation | None:
         task_token=uuid4(),
     )
     _paging_status(group, PagingStatus.PAGING, broadcast=False)
-    _enqueue(escalation)
+    _enqueue([escalation])
     return escalation
 
 
@@ -94,14 +113,6 @@ def escalation_stop(*, group: AlertGroup, status: str) -> int:
     if stopped and group.paging_status in (PagingStatus.PAGING, PagingStatus.PENDING):
         _paging_status(group, PagingStatus.STOPPED, broadcast=False)
     return stopped
-
-
-def _end(escalation: Escalation, group: AlertGroup, status: str, paging_status: str, now: datetime) -> None:
-    escalation.status = status
-    escalation.stopped_at = now
-    escalation.next_due_at = None
-    escalation.save(update_fields=["status", "stopped_at", "next_due_at", "updated_at"])
-    _paging_status(group, paging_status)
 
 
 def _page_subject(group: AlertGroup) -> str:
@@ -137,89 +148,169 @@ def _record_on_incident(group: AlertGroup, users: list[User], step_number: int) 
     )
 
 
-def _run_step(escalation: Escalation, group: AlertGroup, step: EscalationStep, due: datetime) -> list[User]:
-    """Page every distinct person the step reaches now; the idempotency base names this exact step."""
-    users: dict[int, User] = {}
-    for target in step.targets.all():
-        for user in policy_selectors.step_target_users(target=target, at=due):
-            users.setdefault(user.pk, user)
-    base = f"esc:{escalation.uuid}:r{escalation.repeat}:s{escalation.step_index}"
-    for user in users.values():
-        notification_actions.user_notify(
-            organization=group.organization,
-            user=user,
-            reason="page",
-            idempotency_base=f"{base}:u{user.pk}",
-            subject=_page_subject(group),
-            message=_page_message(group, escalation.step_index + 1, escalation.repeat),
-            link=_page_link(group),
-            alert_group=group,
-            escalation=escalation,
-            now=due,
-        )
-    _record_on_incident(group, list(users.values()), escalation.step_index + 1)
-    return list(users.values())
+class _Reach:
+    """Per batch: each policy's steps and each step target's people, looked up once for the whole batch."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._steps: dict[int, list[EscalationStep]] = {}
+        self._targets: dict[int, list[User]] = {}
+
+    def steps(self, policy: EscalationPolicy | None) -> list[EscalationStep]:
+        if policy is None:
+            return []
+        if policy.pk not in self._steps:
+            steps = policy.steps.prefetch_related("targets__user", "targets__schedule", "targets__team")
+            self._steps[policy.pk] = list(steps)
+        return self._steps[policy.pk]
+
+    def users(self, step: EscalationStep) -> list[User]:
+        """Every distinct person the step reaches now, in target order."""
+        users: dict[int, User] = {}
+        for target in step.targets.all():
+            if target.pk not in self._targets:
+                self._targets[target.pk] = policy_selectors.step_target_users(target=target, at=self.now)
+            for user in self._targets[target.pk]:
+                users.setdefault(user.pk, user)
+        return list(users.values())
 
 
-@transaction.atomic
-def escalation_step_run(*, escalation_id: int, token: str) -> None:
-    """Run the escalation's due step if `token` is current, then schedule the next one (new token).
+RUN_FIELDS = ("status", "stopped_at", "step_index", "repeat", "next_due_at", "task_token")
 
-    Stale or duplicate task messages, stopped escalations and early arrivals do nothing harmful:
-    the row lock serialises concurrent runners and the token changes once a step has run.
+
+def _save(escalations: list[Escalation], now: datetime) -> None:
+    """Write the batch's new states, one UPDATE per distinct state (a burst has a few), not one per row.
+
+    Rows that end up alike share their new token: a token only has to be current for its own row.
     """
-    escalation = (
-        Escalation.objects.select_for_update(of=("self",))
-        .select_related("policy", "alert_group__organization", "alert_group__service", "alert_group__incident")
-        .filter(pk=escalation_id)
-        .first()
-    )
-    if escalation is None or escalation.status != EscalationStatus.ACTIVE or str(escalation.task_token) != token:
-        return
-    now = timezone.now()
-    due = escalation.next_due_at or now
-    if due - now > EARLY_TOLERANCE:
-        _enqueue(escalation)  # same token: it runs at its due time
-        return
-    group = AlertGroup.objects.select_for_update(of=("self",)).select_related("organization", "service", "incident")
-    group = group.get(pk=escalation.alert_group_id)
-    if group.status != AlertGroupStatus.TRIGGERED:
-        resolved = group.status == AlertGroupStatus.RESOLVED
-        status = EscalationStatus.RESOLVED if resolved else EscalationStatus.ACKNOWLEDGED
-        _end(escalation, group, status, PagingStatus.STOPPED, now)
-        return
-    if group.silenced_until is not None and group.silenced_until > now:
-        # Silenced: nobody is paged until the silence ends; the step waits for it.
-        escalation.next_due_at = group.silenced_until
-        escalation.task_token = uuid4()
-        escalation.redriven_at = None
-        escalation.save(update_fields=["next_due_at", "task_token", "redriven_at", "updated_at"])
-        _enqueue(escalation)
-        return
-    policy = escalation.policy
-    steps = list(policy.steps.prefetch_related("targets__user", "targets__schedule", "targets__team")) if policy else []
-    if not steps:
-        _end(escalation, group, EscalationStatus.CANCELED, PagingStatus.NO_POLICY, now)
-        return
-    if escalation.step_index >= len(steps):
-        # The last step of the last pass had its wait: nobody answered.
-        _end(escalation, group, EscalationStatus.UNANSWERED, PagingStatus.UNANSWERED, now)
-        return
-    step = steps[escalation.step_index]
-    _run_step(escalation, group, step, due)
-    next_index = escalation.step_index + 1
-    if next_index >= len(steps) and escalation.repeat < policy.repeat_count:
-        next_index = 0
-        escalation.repeat += 1
-    escalation.step_index = next_index
-    escalation.steps_run += 1
-    escalation.next_due_at = now + wait_delta(step.wait_minutes)
-    escalation.task_token = uuid4()
-    escalation.redriven_at = None
-    escalation.save(
-        update_fields=["step_index", "repeat", "steps_run", "next_due_at", "task_token", "redriven_at", "updated_at"]
-    )
-    _enqueue(escalation)
+    alike: dict[tuple, list[Escalation]] = defaultdict(list)
+    for escalation in escalations:
+        alike[tuple(getattr(escalation, field) for field in RUN_FIELDS[:-1])].append(escalation)
+    for state, rows in alike.items():
+        token = rows[0].task_token
+        for escalation in rows:
+            escalation.task_token = token
+        ran = [e.pk for e in rows if getattr(e, "_ran", False)]
+        values = dict(zip(RUN_FIELDS, (*state, token), strict=True)) | {"redriven_at": None, "updated_at": now}
+        Escalation.objects.filter(pk__in=[e.pk for e in rows if e.pk not in ran]).update(**values)
+        if ran:
+            Escalation.objects.filter(pk__in=ran).update(**values, steps_run=F("steps_run") + 1)
+
+
+def _run(escalations: list[Escalation], now: datetime) -> list[tuple[int, str]]:
+    """Run the due step of each locked escalation and schedule its next one (new token), in the caller's
+    transaction, with a handful of statements for the whole batch. Returns the (id, token) pairs of the
+    pages due now, for the caller to deliver after commit."""
+    reach = _Reach(now)
+    pages: list[notification_actions.NotifyRequest] = []
+    ended: dict[str, list[int]] = defaultdict(list)  # paging status -> alert group ids
+
+    def finish(escalation: Escalation, status: str, paging_status: str) -> None:
+        escalation.status, escalation.stopped_at, escalation.next_due_at = status, now, None
+        ended[paging_status].append(escalation.alert_group_id)
+
+    for escalation in escalations:
+        group = escalation.alert_group
+        escalation.updated_at = now
+        if group.status != AlertGroupStatus.TRIGGERED:
+            resolved = group.status == AlertGroupStatus.RESOLVED
+            status = EscalationStatus.RESOLVED if resolved else EscalationStatus.ACKNOWLEDGED
+            finish(escalation, status, PagingStatus.STOPPED)
+            continue
+        if group.silenced_until is not None and group.silenced_until > now:
+            # Silenced: nobody is paged until the silence ends; the step waits for it.
+            escalation.next_due_at, escalation.task_token, escalation.redriven_at = group.silenced_until, uuid4(), None
+            continue
+        steps = reach.steps(escalation.policy)
+        if not steps:
+            finish(escalation, EscalationStatus.CANCELED, PagingStatus.NO_POLICY)
+            continue
+        if escalation.step_index >= len(steps):
+            # The last step of the last pass had its wait: nobody answered.
+            finish(escalation, EscalationStatus.UNANSWERED, PagingStatus.UNANSWERED)
+            continue
+        step = steps[escalation.step_index]
+        users = reach.users(step)
+        due = escalation.next_due_at or now
+        base = f"esc:{escalation.uuid}:r{escalation.repeat}:s{escalation.step_index}"
+        message = _page_message(group, escalation.step_index + 1, escalation.repeat)
+        pages += [
+            notification_actions.NotifyRequest(
+                organization=group.organization,
+                user=user,
+                reason="page",
+                idempotency_base=f"{base}:u{user.pk}",
+                subject=_page_subject(group),
+                message=message,
+                link=_page_link(group),
+                alert_group=group,
+                escalation=escalation,
+                due=due,
+            )
+            for user in users
+        ]
+        _record_on_incident(group, users, escalation.step_index + 1)
+        next_index = escalation.step_index + 1
+        if next_index >= len(steps) and escalation.repeat < escalation.policy.repeat_count:
+            next_index = 0
+            escalation.repeat += 1
+        escalation.step_index = next_index
+        escalation.steps_run += 1
+        escalation._ran = True  # steps_run + 1 in the database (rows differ in their count)
+        escalation.next_due_at = now + wait_delta(step.wait_minutes)
+        escalation.task_token, escalation.redriven_at = uuid4(), None
+
+    deliver_now = notification_actions.users_notify(requests=pages, now=now)
+    _save(escalations, now)
+    for paging_status, group_ids in ended.items():
+        AlertGroup.objects.filter(pk__in=group_ids).update(paging_status=paging_status, updated_at=now)
+        for group_id in group_ids:
+            transaction.on_commit(lambda pk=group_id: alerting_live.alert_group_broadcast(group_id=pk), robust=True)
+    _enqueue([e for e in escalations if e.status == EscalationStatus.ACTIVE])
+    return deliver_now
+
+
+def escalations_run(*, pairs: list[tuple[int, str]], fill: bool = True, now: datetime | None = None) -> int:
+    """Run the due steps of the escalations named by (id, token) pairs whose token is current and, with
+    `fill`, of other due escalations up to ONCALL_STEP_BATCH, in one transaction; after commit, deliver
+    the pages due now in one batch. Returns how many escalations were run.
+
+    Stale or duplicate messages, stopped escalations and rows another runner holds (skip_locked: it is
+    running them) do nothing; a named row that is not due yet is sent again for its due time, same token.
+    A burst of singly-enqueued steps is thus worked off by the first few messages, a batch each, and the
+    rest find their tokens spent.
+    """
+    now = now or timezone.now()
+    wanted = {int(pk): str(token) for pk, token in pairs}
+    with transaction.atomic():
+        locked = Escalation.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
+            "policy", "alert_group__organization", "alert_group__service", "alert_group__incident"
+        )
+        named = [
+            e
+            for e in locked.filter(pk__in=wanted, status=EscalationStatus.ACTIVE).order_by("pk")
+            if str(e.task_token) == wanted[e.pk]
+        ]
+        early = [e for e in named if e.next_due_at is not None and e.next_due_at - now > EARLY_TOLERANCE]
+        rows = [e for e in named if e not in early]
+        room = settings.ONCALL_STEP_BATCH - len(rows)
+        if fill and room > 0 and (rows or not pairs):
+            more = locked.filter(status=EscalationStatus.ACTIVE, next_due_at__lte=now).exclude(pk__in=wanted)
+            rows += list(more.order_by("next_due_at")[:room])
+        _enqueue(early)  # same token: it runs at its due time
+        deliver_now = _run(rows, now) if rows else []
+        if deliver_now:
+            transaction.on_commit(lambda: notification_actions.notifications_deliver(pairs=deliver_now), robust=True)
+    return len(rows)
+
+
+def escalation_step_run(*, escalation_id: int, token: str) -> int:
+    """One step message: if `token` is still the escalation's current one, run its step — together with
+    other due steps, as a batch. A stale message costs one indexed read."""
+    current = Escalation.objects.filter(pk=escalation_id, task_token=token, status=EscalationStatus.ACTIVE)
+    if not current.exists():
+        return 0
+    return escalations_run(pairs=[(escalation_id, token)])
 
 
 def escalations_sweep(*, now: datetime | None = None) -> int:
@@ -255,7 +346,7 @@ def escalations_sweep(*, now: datetime | None = None) -> int:
                 return redriven
             for escalation in batch:
                 escalation.redriven_at = now
-                _enqueue(escalation)
+            _send_steps([(e.pk, str(e.task_token)) for e in batch], None)
             Escalation.objects.bulk_update(batch, ["redriven_at"])
         last_pk = batch[-1].pk
         redriven += len(batch)

@@ -13,6 +13,7 @@ from notifications.models import ContactKind, Notification, NotificationStatus
 from tests.notifications.helpers import http_receiver
 
 DELIVER = "notifications.tasks.notification_deliver"
+DELIVER_MANY = "notifications.tasks.notifications_deliver"
 
 
 def pages(member, count: int, **kwargs) -> list[Notification]:
@@ -51,12 +52,13 @@ def test_more_overdue_rows_than_the_batch_are_each_redriven_once_in_bounded_batc
     with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
         handled = tasks.notifications_sweep()
 
-    # Then every row's task was sent once more with its same token (if the first message was only slow,
+    # Then every row's task was sent once more with its same token, a message per batch (if the first message was only slow,
     # one copy claims the row), and no query read more than a batch
     tokens_after = dict(Notification.objects.values_list("pk", "task_token"))
     locking_selects = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
     assert handled == 7
-    assert sorted(enqueued.calls) == sorted((DELIVER, (pk, str(token)), {}) for pk, token in tokens_before.items())
+    assert enqueued.rows(DELIVER, DELIVER_MANY) == sorted((pk, str(token)) for pk, token in tokens_before.items())
+    assert [len(args[0]) for args in enqueued.messages(DELIVER_MANY)] == [3, 3]  # one message per batch
     assert tokens_after == tokens_before
     assert Notification.objects.filter(redriven_at__isnull=True).exists() is False
     assert len(locking_selects) == 3
@@ -191,7 +193,7 @@ def test_no_copies_are_sent_while_the_queue_holds_a_backlog(owner, settings, mon
     settings.ONCALL_SWEEP_MAX_BACKLOG = 1000
     rows = pages(owner, 2)
     age(rows, 60)
-    monkeypatch.setattr(actions, "queue_backlog", lambda queue: 1001)
+    monkeypatch.setattr(actions.delivery, "queue_backlog", lambda queue: 1001)
     enqueued.calls.clear()
 
     assert actions.notifications_sweep() == 0

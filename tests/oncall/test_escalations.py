@@ -20,6 +20,7 @@ from services import actions as service_actions
 pytestmark = pytest.mark.django_db
 
 STEP_TASK = "oncall.tasks.escalation_step"
+STEPS_TASK = "oncall.tasks.escalation_steps"
 
 
 @pytest.fixture
@@ -262,7 +263,9 @@ def test_the_sweeper_resends_every_overdue_step_once_in_bounded_batches(
     # Each overdue step's task went out once more with its current token (whichever copy runs first
     # does the step); within the re-send interval nothing is sent again.
     assert (count, again) == (5, 0)
-    assert sorted(enqueued.calls) == sorted((STEP_TASK, (e.pk, str(e.task_token)), {}) for e in overdue)
+    assert enqueued.rows(STEP_TASK, STEPS_TASK) == sorted((e.pk, str(e.task_token)) for e in overdue)
+    assert [len(args[0]) for args in enqueued.messages(STEPS_TASK)] == [2, 2]  # a message per batch, then one
+    assert len(enqueued.messages(STEP_TASK)) == 1
     assert (
         list(Escalation.objects.filter(pk__in=[e.pk for e in overdue]).values_list("redriven_at", flat=True))
         == [now] * 5
