@@ -52,7 +52,8 @@ def test_more_overdue_rows_than_the_batch_are_each_redriven_once_in_bounded_batc
     with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
         handled = tasks.notifications_sweep()
 
-    # Then every row's task was sent once more with its same token, a message per batch (if the first message was only slow,
+    # Then every row's task was sent once more with its same token, a message per batch (if the first
+    # message was only slow,
     # one copy claims the row), and no query read more than a batch
     tokens_after = dict(Notification.objects.values_list("pk", "task_token"))
     locking_selects = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
