@@ -4,7 +4,7 @@ import logging
 
 from django.template.loader import render_to_string
 
-from incidents.live import _send
+from incidents.live import _send_many
 
 logger = logging.getLogger(__name__)
 
@@ -15,10 +15,24 @@ def org_alerts_group(organization_id: int) -> str:
 
 def alert_group_broadcast(*, group_id: int) -> None:
     """Push one group's row (new or changed) to browsers on the triage queue (called after commit)."""
+    alert_groups_broadcast(group_ids=[group_id])
+
+
+def alert_groups_broadcast(*, group_ids: list[int]) -> None:
+    """Push many groups' rows (a batch of escalations ended) with one query and one trip to the channel layer."""
     from alerting import selectors
 
-    group = selectors.alert_group_queryset().filter(pk=group_id).first()
-    if group is None:
-        return
-    html = render_to_string("alerting/partials/_live_group_row.html", {"group": group})
-    _send(org_alerts_group(group.organization_id), {"type": "alert.group", "html": html, "group": str(group.uuid)})
+    groups = selectors.alert_group_queryset().filter(pk__in=group_ids).order_by("pk")
+    _send_many(
+        [
+            (
+                org_alerts_group(group.organization_id),
+                {
+                    "type": "alert.group",
+                    "html": render_to_string("alerting/partials/_live_group_row.html", {"group": group}),
+                    "group": str(group.uuid),
+                },
+            )
+            for group in groups
+        ]
+    )

@@ -84,7 +84,7 @@ def integration_get(*, organization: Organization, uuid: str) -> Integration:
 
 
 def alert_group_queryset() -> QuerySet[AlertGroup]:
-    return AlertGroup.objects.select_related("service", "integration", "incident", "acknowledged_by")
+    return AlertGroup.objects.select_related("organization", "service", "integration", "incident", "acknowledged_by")
 
 
 def alert_group_list(

@@ -4,7 +4,8 @@ Production shape: Celery workers (`-Q critical,default`) and beat on Redis and P
 delivered to a webhook receiver on loopback. Escalation minutes are shrunk to seconds.
 
 Phase 1: 1,000 alert groups open (no worker running) on a service whose policy pages Ana, then Bo
-after 2 "minutes" (2 s); then every first step is made due at one instant, with the workers up.
+after 2 "minutes" (2 s); then, with the workers up, every first step is made due at one instant and
+scheduled as each group's own commit schedules it.
 Reports lateness (when the step ran, and when the page reached the receiver, minus the step's due
 time) p50/p99/max per step, lost and doubled pages, and each worker's peak RSS.
 Phase 2: workers stopped, 10,000 active escalations made 1 h overdue; one sweep in-process with the
@@ -224,22 +225,26 @@ def trigger_all(integration, groups: int) -> None:
             alerting_actions.alert_ingest(integration=integration, event=event)
 
 
-def all_due_at(moment: datetime) -> None:
-    """Make every active escalation's first step due at `moment` and send its task, as at a real burst."""
+def all_due_now() -> datetime:
+    """Make every active escalation's first step due now, then schedule each as its own alert group's
+    commit would (a storm: 1,000 groups opening at one instant). Returns the instant."""
     from uuid import uuid4
 
     from django.db import transaction
+    from django.utils import timezone
 
-    from oncall import tasks
+    from oncall.actions import escalations
     from oncall.models import Escalation
 
+    moment = timezone.now()
     with transaction.atomic():
         rows = list(Escalation.objects.filter(status="active"))
         for row in rows:
             row.next_due_at, row.task_token = moment, uuid4()
         Escalation.objects.bulk_update(rows, ["next_due_at", "task_token"], batch_size=500)
     for row in rows:
-        tasks.escalation_step.apply_async(args=(row.pk, str(row.task_token)), eta=moment)
+        escalations.escalations_enqueue([row])
+    return moment
 
 
 def phase_one(args: argparse.Namespace, logdir: Path) -> None:
@@ -253,6 +258,7 @@ def phase_one(args: argparse.Namespace, logdir: Path) -> None:
     _org, integration = setup_org(receiver.url)
     # The groups open with no worker running; their first steps are then all made due at one instant.
     trigger_all(integration, args.groups)
+    Escalation.objects.update(next_due_at=timezone.now() + timedelta(hours=1))  # not due while workers start
     redis.Redis.from_url(REDIS_URL).flushdb()
     workers = [start_worker(f"w{n}", args, logdir) for n in range(args.workers)]
     beat = start_beat(logdir)
@@ -260,8 +266,8 @@ def phase_one(args: argparse.Namespace, logdir: Path) -> None:
     sampler.start()
     expected = 2 * args.groups
     try:
-        burst = timezone.now() + timedelta(seconds=3)
-        all_due_at(burst)
+        time.sleep(2)  # beat's first sweep, the workers settled
+        burst = all_due_now()
         deadline = time.time() + 300
         while receiver.count() < expected and time.time() < deadline:
             time.sleep(0.2)

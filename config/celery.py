@@ -1,9 +1,13 @@
 """The Celery app. Queues: `critical` (paging, notifications, escalations) and `default`."""
 
 import os
+from typing import TYPE_CHECKING
 
 from celery import Celery, signals
 from kombu import Queue
+
+if TYPE_CHECKING:
+    import redis
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -28,16 +32,37 @@ def _on_worker_import(**kwargs: object) -> None:
     _ensure_filesystem_broker_folders()
 
 
+_redis_clients: dict[tuple[int, str], "redis.Redis"] = {}
+
+
+def broker_redis() -> "redis.Redis | None":
+    """A client for the broker's Redis, or None for other brokers (embedded mode's filesystem one).
+
+    One per process and broker URL (redis-py pools its connections), so a flag set next to the queue
+    costs one round trip, not a new connection.
+    """
+    url = str(app.conf.broker_url or "")
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    key = (os.getpid(), url)
+    client = _redis_clients.get(key)
+    if client is None:
+        import redis
+
+        client = _redis_clients[key] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    return client
+
+
 def queue_backlog(queue: str = "critical") -> int:
     """Messages waiting in `queue` on a Redis broker (0 when it cannot tell: other brokers, errors).
 
     The paging sweepers use it to tell a lost task from one that is merely queued behind a burst:
     re-sending copies into a long queue only slows the real work down.
     """
-    if not str(app.conf.broker_url or "").startswith(("redis://", "rediss://")):
+    client = broker_redis()
+    if client is None:
         return 0
     try:
-        with app.connection_for_write() as connection:
-            return int(connection.default_channel.client.llen(queue))
+        return int(client.llen(queue))
     except Exception:  # an unreachable broker means nothing is queued that we could wait for
         return 0

@@ -13,6 +13,7 @@ import json
 import os
 import smtplib
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -89,6 +90,7 @@ def plain_text(notification: Notification) -> str:
 
 
 _clients: dict[int, httpx.Client] = {}
+_clients_lock = threading.Lock()
 
 
 def address_refusal(url: str) -> str:
@@ -115,7 +117,10 @@ def _client() -> httpx.Client:
     pid = os.getpid()
     client = _clients.get(pid)
     if client is None:
-        client = _clients[pid] = httpx.Client(follow_redirects=False)
+        with _clients_lock:  # the first sends of a batch start together: build it once, not once per thread
+            client = _clients.get(pid)
+            if client is None:
+                client = _clients[pid] = httpx.Client(follow_redirects=False)
     return client
 
 

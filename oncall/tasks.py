@@ -12,6 +12,14 @@ def escalation_step(escalation_id: int, token: str) -> None:
 
 
 @shared_task(acks_late=True)
+def escalations_due() -> int:
+    """Run the escalation steps due now, a batch at a time (sent by `escalations_nudge`, one pending at once)."""
+    from oncall.actions import escalations
+
+    return escalations.escalations_due_run()
+
+
+@shared_task(acks_late=True)
 def escalations_sweep() -> int:
     """Every few seconds (beat): re-drive escalation steps whose task was lost or is stuck."""
     from oncall.actions import escalations

@@ -1,8 +1,9 @@
 """Shared fixtures: orgs and members of every role, signed-in clients, token clients, and fakes
 for everything that leaves the machine (Celery enqueueing is recorded, not sent)."""
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,18 +37,34 @@ class Enqueued:
         return [args for task, args, _ in self.calls if task == name]
 
 
+def _forget_pending_flags() -> None:
+    """A recorded message never runs, so it never clears the "escalations_due is pending" flag it set in
+    Redis: each test starts and ends without one."""
+    from config.celery import broker_redis
+    from oncall.actions.escalations import _due_flag
+
+    client = broker_redis()
+    if client is not None:
+        with contextlib.suppress(Exception):  # no Redis here: the tests that need it say so
+            client.delete(_due_flag())
+
+
 @pytest.fixture(autouse=True)
-def enqueued(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Enqueued:
+def enqueued(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Enqueued]:
     """Record Celery enqueues instead of talking to a broker (integration tests use the real one)."""
     recorder = Enqueued()
-    if request.node.get_closest_marker("integration") is None:
+    if request.node.get_closest_marker("integration") is not None:
+        yield recorder
+        return
 
-        def fake_apply_async(self: Any, args: tuple = (), kwargs: dict | None = None, **options: Any) -> None:
-            recorder.calls.append((self.name, tuple(args or ()), dict(kwargs or {})))
-            recorder.options.append(options)
+    def fake_apply_async(self: Any, args: tuple = (), kwargs: dict | None = None, **options: Any) -> None:
+        recorder.calls.append((self.name, tuple(args or ()), dict(kwargs or {})))
+        recorder.options.append(options)
 
-        monkeypatch.setattr("celery.app.task.Task.apply_async", fake_apply_async)
-    return recorder
+    monkeypatch.setattr("celery.app.task.Task.apply_async", fake_apply_async)
+    _forget_pending_flags()
+    yield recorder
+    _forget_pending_flags()
 
 
 @pytest.fixture

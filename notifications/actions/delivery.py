@@ -10,6 +10,7 @@ if its row is still `sending` with the same token.
 import logging
 import os
 import random
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -396,6 +397,7 @@ def _send(row: Notification) -> channels.DeliveryError | None:
 
 
 _pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -404,8 +406,11 @@ def _pool() -> ThreadPoolExecutor:
     pid = os.getpid()
     pool = _pools.get(pid)
     if pool is None:
-        workers = settings.NOTIFICATION_SEND_CONCURRENCY
-        pool = _pools[pid] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="firebreak-send")
+        with _pools_lock:  # batches on several worker threads may ask at once
+            pool = _pools.get(pid)
+            if pool is None:
+                workers = settings.NOTIFICATION_SEND_CONCURRENCY
+                pool = _pools[pid] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="firebreak-send")
     return pool
 
 

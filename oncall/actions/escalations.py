@@ -8,19 +8,20 @@ is overdue (lost message, dead worker, flushed Redis). Notifications carry an id
 key per escalation, pass, step and person, so a step that runs twice still pages each person once.
 """
 
+import contextlib
 import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 from uuid import uuid4
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from alerting import live as alerting_live
 from alerting.models import AlertGroup, AlertGroupStatus, PagingStatus
-from config.celery import queue_backlog
+from config.celery import broker_redis, queue_backlog
 from incidents import actions as incident_actions
 from incidents.models import TimelineKind
 from notifications import actions as notification_actions
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 # A task may arrive a little before its ETA (clock skew between hosts); earlier than this it waits again.
 EARLY_TOLERANCE = timedelta(milliseconds=500)
+# An `escalations_due` message pending longer than this (a long queue) no longer stops another being sent.
+DUE_FLAG_SECONDS = 10
 
 
 def wait_delta(minutes: int) -> timedelta:
@@ -58,11 +61,63 @@ def _send_steps(pairs: list[tuple[int, str]], eta: datetime | None) -> None:
         )
 
 
-def _enqueue(escalations: list[Escalation]) -> None:
-    """After commit, schedule each escalation's current token at its due time (one message per due time)."""
+def _due_flag() -> str:
+    """The Redis key that is set while an `escalations_due` message is pending, per database (deployments, and
+    parallel test runs, may share one Redis)."""
+    return f"firebreak:{connection.settings_dict['NAME']}:escalations-due-pending"
+
+
+def escalations_nudge() -> None:
+    """Make sure an `escalations_due` message is pending: it runs the steps due when it starts, a batch at a time.
+
+    A storm of new alert groups, each with its first step due now, thus sends a handful of messages instead
+    of one per group (each of which would find its step already run by another's batch). The flag lives
+    next to the queue, for DUE_FLAG_SECONDS at most; the message clears it as it starts, before it looks
+    for due steps, so a step committed while the flag is set is seen by the pending message. Without a
+    Redis broker, or when Redis errs, every call sends; the sweeper backs up a lost message either way.
+    """
+    from oncall import tasks
+
+    client, key = broker_redis(), _due_flag()
+    if client is not None:
+        try:
+            if not client.set(key, "1", nx=True, ex=DUE_FLAG_SECONDS):
+                return  # one is pending and has not looked yet
+        except Exception:
+            logger.warning("escalations: the due-steps flag could not be set; sending anyway", exc_info=True)
+            client = None
+    try:
+        tasks.escalations_due.apply_async()
+    except Exception:
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.delete(key)
+        raise
+
+
+def escalations_due_run(*, now: datetime | None = None) -> int:
+    """The `escalations_due` message: clear the pending flag, then run the due steps (a batch; a full batch
+    sends the next message at once, for another runner to take the following batch)."""
+    client = broker_redis()
+    if client is not None:
+        with contextlib.suppress(Exception):
+            client.delete(_due_flag())
+    return escalations_run(pairs=[], fill=True, now=now)
+
+
+def escalations_enqueue(escalations: list[Escalation]) -> None:
+    """After commit, have each escalation's step run at its due time: steps due now through one pending
+    `escalations_due` message, later ones as a message per due time carrying their (id, token) pairs."""
+    now = timezone.now()
     by_due: dict[datetime, list[tuple[int, str]]] = defaultdict(list)
+    due_now = False
     for escalation in escalations:
-        by_due[escalation.next_due_at].append((escalation.pk, str(escalation.task_token)))
+        if escalation.next_due_at <= now:
+            due_now = True
+        else:
+            by_due[escalation.next_due_at].append((escalation.pk, str(escalation.task_token)))
+    if due_now:
+        transaction.on_commit(escalations_nudge, robust=True)
     for due, pairs in by_due.items():
         _send_steps(pairs, due)
 
@@ -97,7 +152,7 @@ def escalation_start(*, group: AlertGroup) -> Escalation | None:
         task_token=uuid4(),
     )
     _paging_status(group, PagingStatus.PAGING, broadcast=False)
-    _enqueue([escalation])
+    escalations_enqueue([escalation])
     return escalation
 
 
@@ -197,10 +252,10 @@ def _save(escalations: list[Escalation], now: datetime) -> None:
             Escalation.objects.filter(pk__in=ran).update(**values, steps_run=F("steps_run") + 1)
 
 
-def _run(escalations: list[Escalation], now: datetime) -> list[tuple[int, str]]:
+def _run(escalations: list[Escalation], now: datetime) -> tuple[list[tuple[int, str]], list[int]]:
     """Run the due step of each locked escalation and schedule its next one (new token), in the caller's
     transaction, with a handful of statements for the whole batch. Returns the (id, token) pairs of the
-    pages due now, for the caller to deliver after commit."""
+    pages due now, for the caller to deliver after commit, and the alert groups whose run ended."""
     reach = _Reach(now)
     pages: list[notification_actions.NotifyRequest] = []
     ended: dict[str, list[int]] = defaultdict(list)  # paging status -> alert group ids
@@ -264,10 +319,18 @@ def _run(escalations: list[Escalation], now: datetime) -> list[tuple[int, str]]:
     _save(escalations, now)
     for paging_status, group_ids in ended.items():
         AlertGroup.objects.filter(pk__in=group_ids).update(paging_status=paging_status, updated_at=now)
-        for group_id in group_ids:
-            transaction.on_commit(lambda pk=group_id: alerting_live.alert_group_broadcast(group_id=pk), robust=True)
-    _enqueue([e for e in escalations if e.status == EscalationStatus.ACTIVE])
-    return deliver_now
+    escalations_enqueue([e for e in escalations if e.status == EscalationStatus.ACTIVE])
+    return deliver_now, [pk for group_ids in ended.values() for pk in group_ids]
+
+
+def _after_run(deliver_now: list[tuple[int, str]], ended_group_ids: list[int]) -> None:
+    """After a batch commits: the pages due now go out first, then the triage queue hears of the ended runs."""
+    try:
+        if deliver_now:
+            notification_actions.notifications_deliver(pairs=deliver_now)
+    finally:
+        if ended_group_ids:
+            alerting_live.alert_groups_broadcast(group_ids=ended_group_ids)
 
 
 def escalations_run(*, pairs: list[tuple[int, str]], fill: bool = True, now: datetime | None = None) -> int:
@@ -296,12 +359,23 @@ def escalations_run(*, pairs: list[tuple[int, str]], fill: bool = True, now: dat
         room = settings.ONCALL_STEP_BATCH - len(rows)
         if fill and room > 0 and (rows or not pairs):
             more = locked.filter(status=EscalationStatus.ACTIVE, next_due_at__lte=now).exclude(pk__in=wanted)
-            rows += list(more.order_by("next_due_at")[:room])
-        _enqueue(early)  # same token: it runs at its due time
-        deliver_now = _run(rows, now) if rows else []
-        if deliver_now:
-            transaction.on_commit(lambda: notification_actions.notifications_deliver(pairs=deliver_now), robust=True)
+            more = list(more.order_by("next_due_at")[:room])
+            rows += more
+            if len(more) == room:
+                _nudge_next()  # more may be due: another runner takes the next batch while this one runs
+        escalations_enqueue(early)  # same token: it runs at its due time
+        if rows:
+            deliver_now, ended = _run(rows, now)
+            transaction.on_commit(lambda: _after_run(deliver_now, ended), robust=True)
     return len(rows)
+
+
+def _nudge_next() -> None:
+    """Now, not on commit: the rows this batch holds are locked, so the next runner skips them."""
+    try:
+        escalations_nudge()
+    except Exception:  # the sweeper picks up what is left; this batch must not fail for it
+        logger.warning("escalations: could not send the next due-steps message", exc_info=True)
 
 
 def escalation_step_run(*, escalation_id: int, token: str) -> int:

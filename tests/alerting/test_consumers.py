@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.test import Client
 
-from alerting import actions
+from alerting import actions, live
 from alerting.events import InboundEvent
 from alerting.models import AlertGroup, Integration
 from config.asgi import application
@@ -144,4 +144,35 @@ async def test_members_receive_a_row_when_a_group_opens_and_when_it_moves_and_no
         assert await socket.receive_nothing(timeout=0.3) is True  # a repeat that changes no status is not pushed
     assert await globex_socket.receive_nothing(timeout=0.3) is True
     for socket in (owner_socket, viewer_socket, globex_socket):
+        await socket.disconnect()
+
+
+async def test_a_batch_of_groups_is_pushed_each_to_its_own_org_only(scene, other_member, layer):
+    # Given two Acme groups and a Globex one whose escalations ended in the same batch
+    def groups() -> tuple[list[AlertGroup], AlertGroup]:
+        globex = other_member.organization
+        service = service_actions.service_create(organization=globex, actor=Actor.system(), name="Globex API")
+        integration, _ = actions.integration_create(
+            organization=globex, service=service, name="Globex hook", kind="webhook", actor=Actor.system()
+        )
+        acme = [trigger(scene.integration, f"acme-{n}", f"Acme {n}") for n in range(2)]
+        return acme, trigger(integration, "globex-1", "Globex 1")
+
+    acme, globex_group = await database_sync_to_async(groups)()
+    owner_cookie, globex_cookie = await database_sync_to_async(
+        lambda: (session_cookie(scene.owner.user), session_cookie(other_member.user))
+    )()
+    acme_socket = await open_socket(scene.path, owner_cookie)
+    globex_socket = await open_socket(f"/ws/o/{other_member.organization.slug}/alerts/", globex_cookie)
+
+    ids = [acme[0].pk, globex_group.pk, acme[1].pk]
+    await database_sync_to_async(live.alert_groups_broadcast)(group_ids=ids)
+
+    acme_rows = [ROW.findall(await acme_socket.receive_from(timeout=5)) for _ in range(2)]
+    globex_rows = ROW.findall(await globex_socket.receive_from(timeout=5))
+    assert acme_rows == [[str(acme[0].uuid)], [str(acme[1].uuid)]]
+    assert globex_rows == [str(globex_group.uuid)]
+    assert await acme_socket.receive_nothing(timeout=0.3) is True
+    assert await globex_socket.receive_nothing(timeout=0.3) is True
+    for socket in (acme_socket, globex_socket):
         await socket.disconnect()

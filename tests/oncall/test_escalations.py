@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 STEP_TASK = "oncall.tasks.escalation_step"
 STEPS_TASK = "oncall.tasks.escalation_steps"
+DUE_TASK = "oncall.tasks.escalations_due"
 
 
 @pytest.fixture
@@ -94,8 +95,8 @@ def test_a_new_group_starts_its_services_policy_with_step_one_due_now(
     assert escalation.status == EscalationStatus.ACTIVE
     assert (escalation.step_index, escalation.repeat, escalation.steps_run) == (0, 0, 0)
     assert escalation.alert_group.paging_status == PagingStatus.PAGING
-    assert (STEP_TASK, (escalation.pk, str(escalation.task_token)), {}) in enqueued.calls
-    assert enqueued.options[enqueued.names.index(STEP_TASK)] == {"eta": escalation.next_due_at}
+    assert enqueued.calls == [(DUE_TASK, (), {})]  # step 1 is due now: the due-steps runner is sent
+    assert enqueued.options == [{}]
 
 
 def test_a_service_without_policy_pages_nobody_and_says_so(org, enqueued):
@@ -321,3 +322,84 @@ def test_the_sweeper_sends_no_copies_while_the_queue_holds_a_backlog(org, people
     assert escalations.escalations_sweep() == 0
     assert enqueued.calls == []
     assert Escalation.objects.get(pk=escalation.pk).redriven_at is None
+
+
+# --- The due-steps runner: one pending message for a storm of steps due now --------------------------------
+
+
+@pytest.fixture
+def redis_broker(redis_url):
+    """The broker is this machine's Redis (the flag that says "a runner is pending" lives next to the queue)."""
+    from config.celery import broker_redis
+
+    client = broker_redis()
+    assert client is not None, "REDIS_URL is set, so the broker is Redis"
+    return client
+
+
+def test_a_storm_of_new_groups_sends_one_due_steps_message_while_it_is_pending(
+    org, people, enqueued, redis_broker, django_capture_on_commit_callbacks
+):
+    integration = make_integration(org, make_policy(org, [(people["ana"], 5)]))
+
+    for n in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            trigger(integration, key=f"storm-{n}")
+
+    assert enqueued.names == [DUE_TASK]
+    assert redis_broker.ttl(escalations._due_flag()) in range(1, escalations.DUE_FLAG_SECONDS + 1)
+
+
+def test_once_the_runner_has_started_the_next_new_group_sends_another(
+    org, people, enqueued, redis_broker, django_capture_on_commit_callbacks
+):
+    integration = make_integration(org, make_policy(org, [(people["ana"], 5)]))
+    with django_capture_on_commit_callbacks(execute=True):
+        first = trigger(integration, key="first")
+
+    assert escalations.escalations_due_run() == 1  # the pending message runs: flag cleared, then due steps
+    with django_capture_on_commit_callbacks(execute=True):
+        second = trigger(integration, key="second")
+
+    assert enqueued.names == [DUE_TASK, DUE_TASK]
+    assert paged(first) == [("ana@acme.test", "pending")]
+    assert paged(second) == []  # its step waits for the second message
+
+
+def test_without_a_redis_broker_every_new_group_sends_the_runner(
+    org, people, enqueued, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(escalations, "broker_redis", lambda: None)
+    integration = make_integration(org, make_policy(org, [(people["ana"], 5)]))
+
+    for n in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            trigger(integration, key=f"storm-{n}")
+
+    assert enqueued.names == [DUE_TASK] * 3
+
+
+@override_settings(ONCALL_STEP_BATCH=2)
+def test_the_runner_takes_a_batch_and_a_full_batch_sends_the_next_runner_at_once(org, people, enqueued, monkeypatch):
+    monkeypatch.setattr(escalations, "broker_redis", lambda: None)
+    integration = make_integration(org, make_policy(org, [(people["ana"], 5)]))
+    groups = [trigger(integration, key=f"storm-{n}") for n in range(5)]
+    enqueued.calls.clear()
+
+    runs = []
+    while not runs or runs[-1]:
+        runs.append(escalations.escalations_due_run())
+
+    # Batches of two, oldest first; each full batch sent the next runner before running its own steps
+    assert runs == [2, 2, 1, 0]
+    assert enqueued.names.count(DUE_TASK) == 2
+    assert [paged(g) for g in groups] == [[("ana@acme.test", "pending")]] * 5
+    assert sorted(Escalation.objects.values_list("steps_run", flat=True)) == [1] * 5
+
+
+def test_the_due_steps_task_runs_the_action(org, people):
+    integration = make_integration(org, make_policy(org, [(people["ana"], 5)]))
+    group = trigger(integration)
+
+    assert tasks.escalations_due() == 1
+    assert paged(group) == [("ana@acme.test", "pending")]
