@@ -359,6 +359,14 @@ def _record(results: list[tuple[Notification, channels.DeliveryError | None]], n
                 sent.append(row.pk)  # all alike: one statement below
                 continue
             row.save(update_fields=OUTCOME_FIELDS)
+            logger.warning(
+                "notification %s: %s attempt %d failed (%s); %s",
+                row.pk,
+                row.channel,
+                row.attempts,
+                error.message if error is not None else "",
+                "retrying" if row.status == NotificationStatus.RETRYING else "gave up",
+            )
             if row.status == NotificationStatus.RETRYING:
                 enqueue_on_commit(row)
         Notification.objects.filter(pk__in=sent).update(
