@@ -2,24 +2,12 @@
 forward the rendered rows that alerting.live pushes after commit. No writes."""
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
-from django.http import Http404
 
 from alerting import live
-from orgs import selectors as org_selectors
+from orgs.live import MemberConsumer, member_organization_id
 
 
-def member_organization_id(*, user: object, org_slug: str) -> int | None:
-    """The org's id if `user` is signed in and a member of it, else None (refused like an unknown org)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    try:
-        return org_selectors.membership_for(user=user, slug=org_slug).organization_id
-    except Http404:
-        return None
-
-
-class AlertQueueConsumer(AsyncWebsocketConsumer):
+class AlertQueueConsumer(MemberConsumer):
     """The org's alert queue at /ws/o/<org_slug>/alerts/: new groups and status changes, as table rows."""
 
     async def connect(self) -> None:
@@ -29,13 +17,7 @@ class AlertQueueConsumer(AsyncWebsocketConsumer):
         if organization_id is None:
             await self.close(code=4404)
             return
-        self.group = live.org_alerts_group(organization_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
-
-    async def disconnect(self, code: int) -> None:
-        if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.join(live.org_alerts_group(organization_id), organization_id=organization_id)
 
     async def alert_group(self, event: dict) -> None:
         await self.send(text_data=event["html"])

@@ -4,7 +4,7 @@ import logging
 
 from django.template.loader import render_to_string
 
-from incidents.live import _send_many
+from orgs.live import send_many as _send_many
 
 logger = logging.getLogger(__name__)
 

@@ -3,11 +3,10 @@ that browsers joined through the consumers. htmx's ws extension swaps them in (h
 
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
 from incidents.models import TimelineEvent
+from orgs.live import send_many as _send_many
 
 logger = logging.getLogger(__name__)
 
@@ -29,22 +28,6 @@ def render_timeline_message(event: TimelineEvent) -> str:
 
 def _send(group: str, message: dict) -> None:
     _send_many([(group, message)])
-
-
-def _send_many(messages: list[tuple[str, dict]]) -> None:
-    """Send (group, message) pairs in order, in one trip through the event loop."""
-    layer = get_channel_layer()
-    if layer is None or not messages:
-        return
-
-    async def send_all() -> None:
-        for group, message in messages:
-            try:
-                await layer.group_send(group, message)
-            except Exception:  # a push must never undo or fail the write it reports; browsers catch up on reconnect
-                logger.exception("live push to %s failed", group)
-
-    async_to_sync(send_all)()
 
 
 def timeline_broadcast(*, event_id: int) -> None:

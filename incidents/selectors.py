@@ -148,20 +148,20 @@ def incident_get(*, organization: Organization, number: int) -> Incident:
     return get_object_or_404(qs, number=number)
 
 
-def incident_id_for_member(*, user: User, org_slug: str, number: int | None = None) -> int | None:
-    """For the consumers: the incident id (or org id when `number` is None) if `user` is a member, else None."""
+def incident_for_member(*, user: User, org_slug: str, number: int) -> tuple[int, int] | None:
+    """For the timeline consumer: (organization id, incident id) if `user` is a member of the org and the
+    incident is one of its own, else None."""
     if user is None or not user.is_authenticated:
         return None
     membership = Membership.objects.filter(user=user, organization__slug=org_slug).first()
     if membership is None:
         return None
-    if number is None:
-        return membership.organization_id
-    return (
+    incident_id = (
         Incident.objects.filter(organization_id=membership.organization_id, number=number)
         .values_list("pk", flat=True)
         .first()
     )
+    return None if incident_id is None else (membership.organization_id, incident_id)
 
 
 def timeline_list(

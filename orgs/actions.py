@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
+from orgs import live
 from orgs.models import (
     ApiToken,
     AuditEvent,
@@ -234,7 +235,11 @@ def membership_remove(*, membership: Membership, actor: Actor) -> None:
         target_label=membership.user.email,
         changes={"role": {"before": membership.role, "after": None}},
     )
+    organization_id, user_id = membership.organization_id, membership.user_id
     membership.delete()
+    transaction.on_commit(
+        lambda: live.membership_revoked_broadcast(organization_id=organization_id, user_id=user_id), robust=True
+    )
 
 
 # --- invitations -------------------------------------------------------------------------------

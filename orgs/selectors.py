@@ -21,6 +21,10 @@ def membership_for(*, user: User, slug: str) -> Membership:
     return get_object_or_404(Membership.objects.select_related("organization"), organization__slug=slug, user=user)
 
 
+def is_member(*, user_id: int, organization_id: int) -> bool:
+    return Membership.objects.filter(user_id=user_id, organization_id=organization_id).exists()
+
+
 def membership_list(*, organization: Organization) -> QuerySet[Membership]:
     """The org's members with their users and the names of their teams in this org."""
     teams = TeamMembership.objects.for_org(organization).select_related("team").order_by("team__name")
