@@ -30,7 +30,7 @@ from alerting.models import (
     PagingStatus,
 )
 from incidents import actions as incident_actions
-from incidents.models import Incident, Severity
+from incidents.models import Incident, IncidentStatus, Severity
 from orgs import actions as org_actions
 from orgs.models import Organization
 from orgs.tenancy import Actor
@@ -618,6 +618,29 @@ def alert_group_attach(*, group: AlertGroup, incident: Incident, actor: Actor) -
     incident_actions.incident_alerts_attached(incident=incident, groups=[_group_summary(group)], actor=actor)
     transaction.on_commit(lambda: live.alert_group_broadcast(group_id=group.pk), robust=True)
     return group
+
+
+def alert_groups_on_incident_status(*, incident: Incident, before: str, actor: Actor, **_: Any) -> None:
+    """INCIDENT_STATUS_HOOKS: when an incident merges into another, its alert groups move with it, so the
+    incident people keep working shows every alert behind it (its timeline records them as attached)."""
+    if incident.status != IncidentStatus.MERGED or incident.merged_into_id is None:
+        return
+    groups = list(
+        AlertGroup.objects.select_for_update(of=("self",))
+        .select_related("organization", "service")
+        .filter(incident=incident)
+        .order_by("pk")
+    )
+    if not groups:
+        return
+    target = incident.merged_into
+    AlertGroup.objects.filter(pk__in=[g.pk for g in groups]).update(incident=target, updated_at=timezone.now())
+    change = {"incident": {"before": incident.reference, "after": target.reference}}
+    for group in groups:
+        _group_audit(group, actor, "attached", change)
+    incident_actions.incident_alerts_attached(incident=target, groups=[_group_summary(g) for g in groups], actor=actor)
+    ids = [g.pk for g in groups]
+    transaction.on_commit(lambda: live.alert_groups_broadcast(group_ids=ids), robust=True)
 
 
 @transaction.atomic

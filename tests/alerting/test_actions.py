@@ -201,3 +201,31 @@ def test_prune_deletes_old_alerts_and_keeps_group_summaries(integration, setting
     assert deleted == 2
     assert (old_group.alert_count, old_group.alerts.count()) == (2, 0)
     assert fresh_group.alerts.count() == 1
+
+
+def test_merging_an_incident_moves_its_alert_groups_to_the_one_it_merged_into(org, integration, owner):
+    incident_actions.organization_defaults_ensure(organization=org)
+    severity = Severity.objects.for_org(org).first()
+    actor = Actor(user=owner.user)
+    duplicate = incident_actions.incident_declare(
+        organization=org, actor=actor, title="Disk alarms", severity=severity, status="triage"
+    )
+    kept = incident_actions.incident_declare(organization=org, actor=actor, title="Storage outage", severity=severity)
+    unrelated = incident_actions.incident_declare(organization=org, actor=actor, title="Search slow", severity=severity)
+    disk, inode = trigger(integration, key="disk").group, trigger(integration, key="inode", summary="Inodes low").group
+    search = trigger(integration, key="search", summary="Search p99 high").group
+    actions.alert_group_attach(group=disk, incident=duplicate, actor=actor)
+    actions.alert_group_attach(group=inode, incident=duplicate, actor=actor)
+    actions.alert_group_attach(group=search, incident=unrelated, actor=actor)
+
+    incident_actions.incident_transition(incident=duplicate, status="merged", actor=actor, merged_into=kept)
+
+    on = dict(AlertGroup.objects.values_list("dedup_key", "incident__number"))
+    assert on == {"disk": kept.number, "inode": kept.number, "search": unrelated.number}
+    moved = TimelineEvent.objects.filter(incident=kept, kind="alert_attached").get()
+    assert [g["title"] for g in moved.payload["groups"]] == ["Disk almost full", "Inodes low"]
+    audits = AuditEvent.objects.for_org(org).filter(action="alert_group.attached").order_by("pk")
+    assert [a.changes["incident"] for a in audits][-2:] == [
+        {"before": duplicate.reference, "after": kept.reference},
+        {"before": duplicate.reference, "after": kept.reference},
+    ]

@@ -26,6 +26,7 @@ from incidents.models import (
     TimelineEvent,
     TimelineKind,
 )
+from orgs import live as org_live
 from orgs.models import AuditEvent, Membership, MembershipRole, Organization, OrgCounter
 from orgs.tenancy import Actor
 from services import actions as service_actions
@@ -1247,7 +1248,7 @@ def test_a_failing_push_does_not_fail_the_write(monkeypatch, org, actor, django_
         async def group_send(self, group: str, message: dict) -> None:
             raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(live, "get_channel_layer", BrokenLayer)
+    monkeypatch.setattr(org_live, "get_channel_layer", BrokenLayer)
 
     with django_capture_on_commit_callbacks(execute=True):
         note = actions.note_add(incident=incident, body="Still saved", actor=actor)
