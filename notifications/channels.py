@@ -93,22 +93,53 @@ _clients: dict[int, httpx.Client] = {}
 _clients_lock = threading.Lock()
 
 
-def address_refusal(url: str) -> str:
-    """Why the server will not send to `url` (empty when it may): people choose these URLs, so they
-    must not make the server reach its own cloud metadata service, or private networks when the
-    operator says so (FIREBREAK_WEBHOOK_BLOCK_PRIVATE). Names are resolved; all their addresses count."""
-    host = urlsplit(url).hostname or ""
+def _checked_addresses(host: str) -> tuple[list[str], str]:
+    """Resolve `host` once and check every address it has: (the addresses to connect to, in the resolver's
+    order, empty when the name does not resolve now; why the server will not call it, empty when it may).
+
+    People choose these URLs, so they must not make the server reach its own cloud metadata service, or
+    private networks when the operator says so (FIREBREAK_WEBHOOK_BLOCK_PRIVATE)."""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
-        return ""  # unresolvable now: the send fails (and is retried) like any connection error
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        return [], ""  # unresolvable now: the send fails (and is retried) like any connection error
+    addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+    for address in addresses:
         if address.is_link_local or address.is_unspecified or address.is_multicast:
-            return f"{host} resolves to {address}, a link-local or reserved address this server does not call."
+            return [], f"{host} resolves to {address}, a link-local or reserved address this server does not call."
         if settings.NOTIFICATION_BLOCK_PRIVATE_ADDRESSES and (address.is_private or address.is_loopback):
-            return f"{host} resolves to {address}, a private address; this server only calls public ones."
-    return ""
+            return [], f"{host} resolves to {address}, a private address; this server only calls public ones."
+    return [str(address) for address in addresses], ""
+
+
+def address_refusal(url: str) -> str:
+    """Why the server will not send to `url` (empty when it may). Names are resolved; all their addresses count."""
+    return _checked_addresses(urlsplit(url).hostname or "")[1]
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: httpx.URL | str
+    headers: dict[str, str]
+    extensions: dict[str, str]
+
+
+def _targets(url: str) -> list[_Target]:
+    """Where to connect, one target per checked address: a name that resolves to a public address for the
+    check and to a metadata or private one a moment later (DNS rebinding) still only reaches checked ones.
+    The Host header and, over TLS, the SNI name and the certificate check keep the original name."""
+    try:
+        parts = httpx.URL(url)
+    except httpx.InvalidURL:
+        return [_Target(url, {}, {})]  # the client says why
+    addresses, refusal = _checked_addresses(parts.host)
+    if refusal:
+        raise DeliveryError(refusal, retryable=False)
+    if not addresses or addresses == [parts.host]:
+        return [_Target(url, {}, {})]  # unresolvable (fails as a connection error), or an address already
+    extensions = {"sni_hostname": parts.host} if parts.scheme == "https" else {}
+    host = {"Host": parts.netloc.decode("ascii")}
+    return [_Target(parts.copy_with(host=address), host, extensions) for address in addresses]
 
 
 def _client() -> httpx.Client:
@@ -125,12 +156,22 @@ def _client() -> httpx.Client:
 
 
 def _post(url: str, **kwargs: Any) -> httpx.Response:
-    refusal = address_refusal(url)
-    if refusal:
-        raise DeliveryError(refusal, retryable=False)
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
+    targets = _targets(url)
     try:
-        response = _client().post(url, headers=headers, timeout=settings.NOTIFICATION_HTTP_TIMEOUT, **kwargs)
+        for n, target in enumerate(targets, start=1):
+            try:
+                response = _client().post(
+                    target.url,
+                    headers=headers | target.headers,
+                    extensions=target.extensions,
+                    timeout=settings.NOTIFICATION_HTTP_TIMEOUT,
+                    **kwargs,
+                )
+                break
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                if n == len(targets):
+                    raise  # as a name with several addresses: the next one is tried when one cannot be reached
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
         raise DeliveryError(f"Bad URL: {exc}", retryable=False) from exc
     except httpx.TimeoutException as exc:

@@ -1,5 +1,6 @@
 """A real local HTTP server for delivery tests: records every request and answers from a script."""
 
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -33,8 +34,11 @@ class Receiver:
 
 @contextmanager
 def http_receiver(
-    *answers: tuple[int, str, float], default: tuple[int, str, float] = (200, "ok", 0.0)
+    *answers: tuple[int, str, float],
+    default: tuple[int, str, float] = (200, "ok", 0.0),
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[Receiver]:
+    """Serves on 127.0.0.1 (over TLS with the server context `tls`: then the URL is https)."""
     receiver = Receiver(script=list(answers), default=default)
 
     class Handler(BaseHTTPRequestHandler):
@@ -61,9 +65,11 @@ def http_receiver(
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
+    receiver.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     try:
         yield receiver
     finally:

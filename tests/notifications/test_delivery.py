@@ -3,10 +3,16 @@ over SMTP (aiosmtpd); and the state machine around them (retry rules, stale toke
 
 import base64
 import json
+import os
+import socket
+import ssl
 from email import message_from_bytes
+from types import SimpleNamespace
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
+import trustme
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -468,3 +474,88 @@ def test_private_addresses_are_allowed_by_default_for_self_hosting(settings):
     assert actions.contact_address_clean(kind=ContactKind.CHAT, address="http://10.1.2.3/hooks/x") == (
         "http://10.1.2.3/hooks/x"
     )
+
+
+# --- the connection goes where the check looked (DNS rebinding) -------------------------------------------
+
+
+@pytest.fixture
+def resolver(monkeypatch):
+    """Names this test answers for: each lookup of a name takes the next answer (the last one repeats);
+    everything else resolves as usual. An answer is a list of IPv4 addresses."""
+    real = socket.getaddrinfo
+    answers: dict[str, list[list[str]]] = {}
+    lookups: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in answers:
+            return real(host, port, *args, **kwargs)
+        lookups.append(host)
+        script = answers[host]
+        addresses = script.pop(0) if len(script) > 1 else script[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port or 0)) for a in addresses]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return SimpleNamespace(answers=answers, lookups=lookups)
+
+
+def test_a_name_that_rebinds_after_the_check_still_reaches_only_the_checked_address(owner, make_method, resolver):
+    # Given a name that resolves to this machine for the check, then to the cloud metadata service
+    resolver.answers["hooks.rebind.test"] = [["127.0.0.1"], ["169.254.169.254"]]
+    with http_receiver() as server:
+        port = server.url.rsplit(":", 1)[1]
+        make_method(owner, ContactKind.WEBHOOK, f"http://hooks.rebind.test:{port}/hook")
+        row = page(owner)
+
+        outcome = deliver(row)
+
+    [request] = server.requests
+    assert (outcome, state(row)) == ("sent", ("sent", 1, ""))
+    assert request.headers["Host"] == f"hooks.rebind.test:{port}"
+    assert resolver.lookups == ["hooks.rebind.test"]  # looked up once: the connection used that answer
+
+
+def test_a_name_with_several_addresses_falls_back_to_the_next_when_one_refuses(owner, make_method, resolver):
+    with http_receiver() as server:
+        port = server.url.rsplit(":", 1)[1]
+        resolver.answers["hooks.multi.test"] = [["127.0.0.2", "127.0.0.1"]]  # nothing listens on .2
+        make_method(owner, ContactKind.WEBHOOK, f"http://hooks.multi.test:{port}/hook")
+        row = page(owner)
+
+        outcome = deliver(row)
+
+    assert (outcome, len(server.requests)) == ("sent", 1)
+
+
+@pytest.fixture
+def tls_hooks(monkeypatch):
+    """A local CA that the senders' HTTP client trusts, and a server certificate for hooks.acme.test from it."""
+    ca = trustme.CA()
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    monkeypatch.setattr(channels, "_clients", {os.getpid(): httpx.Client(verify=client_context)})
+    return ca
+
+
+@pytest.mark.parametrize(("certified", "outcome"), [("hooks.acme.test", "sent"), ("other.acme.test", "retrying")])
+def test_over_tls_the_certificate_is_checked_against_the_name_not_the_address(
+    owner, make_method, resolver, tls_hooks, enqueued, certified, outcome
+):
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_hooks.issue_cert(certified).configure_cert(server_context)
+    resolver.answers["hooks.acme.test"] = [["127.0.0.1"]]
+    with http_receiver(tls=server_context) as server:
+        port = server.url.rsplit(":", 1)[1]
+        make_method(owner, ContactKind.WEBHOOK, f"https://hooks.acme.test:{port}/hook")
+        row = page(owner)
+
+        result = deliver(row)
+
+    status, attempts, error = state(row)
+    assert (result, status, attempts) == (outcome, outcome, 1)
+    if outcome == "sent":
+        assert [r.headers["Host"] for r in server.requests] == [f"hooks.acme.test:{port}"]
+    else:
+        assert server.requests == []
+        assert error.startswith("Could not connect: ")
+        assert "certificate verify failed" in error
