@@ -287,6 +287,7 @@ class IncidentFilterForm(forms.Form):
     severity = forms.ChoiceField(required=False)
     service = forms.ChoiceField(required=False)
     team = forms.ChoiceField(required=False)
+    type = forms.ChoiceField(required=False)
     drill = forms.ChoiceField(required=False, choices=DRILL_FILTERS)
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -303,6 +304,8 @@ class IncidentFilterForm(forms.Form):
         ]
         teams = org_selectors.team_list(organization=organization).values_list("slug", "name")
         self.fields["team"].choices = [("", "Any team"), *teams]
+        types = selectors.incident_type_list(organization=organization).values_list("slug", "name")
+        self.fields["type"].choices = [("", "Any type"), *types, ("none", "No type")]
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for selectors.incident_list (invalid values are ignored, not errors)."""
@@ -314,6 +317,7 @@ class IncidentFilterForm(forms.Form):
             "severity": data.get("severity", ""),
             "service": data.get("service", ""),
             "team": data.get("team", ""),
+            "incident_type": data.get("type", ""),
             "is_drill": {"yes": True, "no": False}.get(drill),
             "since": data.get("since"),
             "until": data.get("until"),

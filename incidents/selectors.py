@@ -88,6 +88,7 @@ def incident_list(
     severity: str = "",
     service: str = "",
     team: str = "",
+    incident_type: str = "",
     is_drill: bool | None = None,
     since: date | None = None,
     until: date | None = None,
@@ -97,7 +98,8 @@ def incident_list(
     """The org's incidents, filtered; open ones first unless another sort is asked for.
 
     `status` is a status value or "open"/"closed"; `service` a service slug; `team` a team slug
-    (owner or responding team of an affected service).
+    (owner or responding team of an affected service); `incident_type` a type slug, or "none" for
+    incidents declared without a type.
     """
     qs = incident_list_queryset().filter(organization=organization)
     if status == "open":
@@ -116,6 +118,10 @@ def incident_list(
             Q(service__owner_team__slug=team) | Exists(responding)
         )
         qs = qs.filter(Exists(links))
+    if incident_type == "none":
+        qs = qs.filter(incident_type=None)
+    elif incident_type:
+        qs = qs.filter(incident_type__slug=incident_type)
     if is_drill is not None:
         qs = qs.filter(is_drill=is_drill)
     if since:

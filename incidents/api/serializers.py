@@ -246,6 +246,9 @@ class IncidentFilterSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Slug of the owner or a responding team of an affected service.",
     )
+    incident_type = serializers.SlugField(
+        required=False, help_text="An incident type's slug, or `none` for incidents declared without a type."
+    )
     is_drill = serializers.BooleanField(required=False, allow_null=True, default=None)
     since = serializers.DateField(required=False, help_text="Declared on or after this date (UTC).")
     until = serializers.DateField(required=False, help_text="Declared on or before this date (UTC).")
@@ -255,6 +258,12 @@ class IncidentFilterSerializer(serializers.Serializer):
         required=False,
         help_text="Default: open incidents first, then newest.",
     )
+
+    def validate_incident_type(self, value: str) -> str:
+        organization = self.context["request"].organization
+        if value != "none" and not IncidentType.objects.for_org(organization).filter(slug=value).exists():
+            raise serializers.ValidationError(f"No incident type “{value}” in this organization.")
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         since, until = attrs.get("since"), attrs.get("until")

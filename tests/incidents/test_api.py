@@ -14,6 +14,7 @@ from incidents.models import (
     IncidentRole,
     IncidentStatus,
     IncidentTask,
+    IncidentType,
     RoleAssignment,
     Severity,
     StatusUpdate,
@@ -760,6 +761,29 @@ def test_list_filters_return_exactly_the_matching_incidents(org, other_org, conf
     assert numbers("?sort=oldest") == [1, 2, 3, 4]
     assert numbers("?sort=severity") == [1, 3, 2, 4]
     assert numbers("?status=open&severity=SEV2&is_drill=true") == [3]
+
+
+def test_list_filters_by_incident_type(org, other_org, configured, api_client_for):
+    security = IncidentType.objects.create(organization=org, name="Security", slug="security")
+    data_loss = IncidentType.objects.create(organization=org, name="Data loss", slug="data-loss")
+    IncidentType.objects.create(organization=other_org, name="Globex breach", slug="breach")
+    declare(org, title="Leaked key", incident_type=security)
+    declare(org, title="Checkout is down")
+    declare(org, title="Rows deleted", incident_type=data_loss)
+    declare(org, title="Phishing", incident_type=security)
+    client = api_client_for(org, "viewer")
+
+    def found(query):
+        response = client.get(f"{INCIDENTS}?{query}&sort=oldest")
+        assert response.status_code == 200, response.json()
+        return [(i["number"], i["incident_type"]) for i in response.json()["results"]]
+
+    assert found("incident_type=security") == [(1, "security"), (4, "security")]
+    assert found("incident_type=data-loss") == [(3, "data-loss")]
+    assert found("incident_type=none") == [(2, None)]
+    response = client.get(f"{INCIDENTS}?incident_type=breach")  # another org's type
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"incident_type": ["No incident type “breach” in this organization."]}
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from incidents.models import (
     IncidentRole,
     IncidentStatus,
     IncidentTask,
+    IncidentType,
     RoleAssignment,
     Severity,
     StatusUpdate,
@@ -153,6 +154,20 @@ def test_list_filtered_by_team_matches_owner_teams_of_affected_services(scene):
     html = scene.client(scene.owner).get(f"{scene.url(None)}?team=payments").content.decode()
 
     assert re.findall(r'id="incident-row-(\d+)"', html) == ["2"]
+
+
+def test_list_filtered_by_incident_type_and_the_filter_shows_only_with_types(scene):
+    html = scene.client(scene.owner).get(scene.url(None)).content.decode()
+    assert 'id="f-type"' not in html  # no types in this org: nothing to filter by
+
+    security = IncidentType.objects.create(organization=scene.org, name="Security", slug="security")
+    declare(scene.org, scene.owner, "Leaked key", incident_type=security)
+
+    html = scene.client(scene.owner).get(f"{scene.url(None)}?type=security").content.decode()
+    assert re.findall(r'id="incident-row-(\d+)"', html) == ["2"]
+    assert '<option value="security" selected>Security</option>' in html
+    html = scene.client(scene.owner).get(f"{scene.url(None)}?type=none").content.decode()
+    assert re.findall(r'id="incident-row-(\d+)"', html) == ["1"]
 
 
 def test_empty_list_invites_responders_to_declare(org, owner, make_member, client_for):
