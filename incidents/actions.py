@@ -318,10 +318,34 @@ def incident_transition(
     return incident
 
 
+def _pk(obj: Any) -> int | None:
+    return None if obj is None else obj.pk
+
+
+def _type_change(incident: Incident, incident_type: IncidentType | None, actor: Actor) -> dict[str, Any]:
+    """Set the incident's type (the caller saves) and add the new type's checklist items it does not have as
+    tasks yet; returns the change for the timeline."""
+    if incident_type is not None and incident_type.organization_id != incident.organization_id:
+        raise ValidationError({"incident_type": "Choose an incident type of this organization."})
+    before = incident.incident_type.name if incident.incident_type_id else None
+    incident.incident_type = incident_type
+    added = 0
+    if incident_type is not None:
+        existing = set(IncidentTask.objects.filter(incident=incident).values_list("title", flat=True))
+        new_items = [item for item in dict.fromkeys(incident_type.checklist) if item not in existing]
+        IncidentTask.objects.bulk_create(
+            IncidentTask(organization=incident.organization, incident=incident, title=item, created_by=actor.user)
+            for item in new_items
+        )
+        added = len(new_items)
+    return {"before": before, "after": incident_type.name if incident_type else None, "tasks_added": added}
+
+
 @transaction.atomic
 def incident_update(*, incident: Incident, actor: Actor, **fields: Any) -> Incident:
-    """Edit title, summary, customer impact, severity or affected services; each kind of change is one event."""
-    allowed = {"title", "summary", "customer_impact", "severity", "services"}
+    """Edit title, summary, customer impact, severity, incident type or affected services; each kind of change is
+    one event. A new type's checklist items that the incident does not have as tasks yet are added."""
+    allowed = {"title", "summary", "customer_impact", "severity", "incident_type", "services"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"Unknown incident fields: {sorted(unknown)}")
@@ -350,6 +374,8 @@ def incident_update(*, incident: Incident, actor: Actor, **fields: Any) -> Incid
                 raise ValidationError({"title": "Give the incident a short title."})
             text_changes[field] = {"before": getattr(incident, field), "after": value}
             setattr(incident, field, value)
+    if "incident_type" in fields and _pk(fields["incident_type"]) != incident.incident_type_id:
+        text_changes["incident_type"] = _type_change(incident, fields["incident_type"], actor)
     if text_changes:
         incident.save(update_fields=[*text_changes, "updated_at"])
         timeline_event_add(incident=incident, kind=TimelineKind.FIELDS_CHANGED, actor=actor, payload=text_changes)

@@ -180,6 +180,17 @@ class IncidentUpdateForm(forms.Form):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["services"].queryset = service_queryset(organization)
+        types = selectors.incident_type_list(organization=organization)
+        if types.exists():
+            self.fields["incident_type"] = forms.ModelChoiceField(
+                queryset=types,
+                to_field_name="slug",
+                required=False,
+                empty_label="No type",
+                label="Incident type",
+                help_text="A new type's checklist items are added as tasks.",
+            )
+            self.order_fields(["title", "incident_type", "summary", "customer_impact", "services"])
 
 
 class TransitionForm(forms.Form):

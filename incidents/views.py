@@ -269,6 +269,7 @@ def incident_update(request: HttpRequest, org_slug: str, number: int) -> HttpRes
         "summary": incident.summary,
         "customer_impact": incident.customer_impact,
         "services": [link.service.slug for link in incident.service_links.all()],
+        "incident_type": incident.incident_type.slug if incident.incident_type_id else "",
     }
     form = IncidentUpdateForm(request.POST or None, organization=request.organization, initial=initial)
     if request.method == "POST" and form.is_valid():

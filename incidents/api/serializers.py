@@ -209,6 +209,13 @@ class IncidentUpdateInputSerializer(serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True)
     customer_impact = serializers.CharField(required=False, allow_blank=True)
     severity = OrgRelatedField(slug_field="name", queryset=Severity.objects.all(), required=False)
+    incident_type = OrgRelatedField(
+        slug_field="slug",
+        queryset=IncidentType.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A type's slug, or null for none; a new type's checklist items are added as tasks.",
+    )
     services = OrgRelatedField(slug_field="slug", queryset=Service.objects.all(), many=True, required=False)
     started_at = serializers.DateTimeField(required=False)
     detected_at = serializers.DateTimeField(required=False, allow_null=True)

@@ -19,6 +19,7 @@ from incidents.models import (
     IncidentService,
     IncidentStatus,
     IncidentTask,
+    IncidentType,
     RoleAssignment,
     Severity,
     StatusUpdate,
@@ -637,6 +638,35 @@ def test_drill_flag_is_stored_and_no_action_can_change_it(org, actor):
     assert Incident._meta.get_field("is_drill").editable is False
     assert row(drill)["is_drill"] is True
     assert timeline(drill)[0][1]["is_drill"] is True
+
+
+def test_changing_the_type_records_it_and_adds_the_new_checklist_items_not_already_tasks(org, other_org, actor):
+    security = IncidentType.objects.create(
+        organization=org, name="Security", slug="security", checklist=["Rotate credentials", "Tell legal"]
+    )
+    data_loss = IncidentType.objects.create(
+        organization=org, name="Data loss", slug="data-loss", checklist=["Tell legal", "Restore from backup"]
+    )
+    theirs = IncidentType.objects.create(organization=other_org, name="Globex", slug="globex")
+    incident = declare(org, actor, incident_type=security)
+
+    actions.incident_update(incident=incident, actor=actor, incident_type=data_loss)
+    actions.incident_update(incident=incident, actor=actor, incident_type=data_loss)  # no change: no event
+    actions.incident_update(incident=incident, actor=actor, incident_type=None)
+    with pytest.raises(ValidationError) as refused:
+        actions.incident_update(incident=incident, actor=actor, incident_type=theirs)
+
+    incident.refresh_from_db()
+    assert incident.incident_type is None
+    assert refused.value.message_dict == {"incident_type": ["Choose an incident type of this organization."]}
+    changes = TimelineEvent.objects.filter(incident=incident, kind=TimelineKind.FIELDS_CHANGED).order_by("pk")
+    assert [e.payload for e in changes] == [
+        {"incident_type": {"before": "Security", "after": "Data loss", "tasks_added": 1}},
+        {"incident_type": {"before": "Data loss", "after": None, "tasks_added": 0}},
+    ]
+    titles = list(IncidentTask.objects.filter(incident=incident).order_by("pk").values_list("title", flat=True))
+    checklists = {"Rotate credentials", "Tell legal", "Restore from backup"}
+    assert [t for t in titles if t in checklists] == ["Rotate credentials", "Tell legal", "Restore from backup"]
 
 
 # --- roles --------------------------------------------------------------------------------------------

@@ -763,6 +763,24 @@ def test_list_filters_return_exactly_the_matching_incidents(org, other_org, conf
     assert numbers("?status=open&severity=SEV2&is_drill=true") == [3]
 
 
+def test_patch_changes_the_incident_type_within_the_org(org, other_org, configured, api_client_for):
+    security = IncidentType.objects.create(organization=org, name="Security", slug="security", checklist=["Rotate"])
+    IncidentType.objects.create(organization=other_org, name="Globex", slug="globex")
+    declare(org, title="Leaked key")
+    client = api_client_for(org, "responder")
+
+    changed = client.patch(f"{INCIDENTS}1/", {"incident_type": "security"}, format="json")
+    refused = client.patch(f"{INCIDENTS}1/", {"incident_type": "globex"}, format="json")
+    cleared = client.patch(f"{INCIDENTS}1/", {"incident_type": None}, format="json")
+
+    assert (changed.status_code, changed.json()["incident_type"]) == (200, "security")
+    assert refused.status_code == 400
+    assert list(refused.json()["error"]["fields"]) == ["incident_type"]
+    assert (cleared.status_code, cleared.json()["incident_type"]) == (200, None)
+    assert list(IncidentTask.objects.filter(incident__number=1).values_list("title", flat=True)) == ["Rotate"]
+    assert security.pk not in Incident.objects.for_org(org).values_list("incident_type", flat=True)
+
+
 def test_list_filters_by_incident_type(org, other_org, configured, api_client_for):
     security = IncidentType.objects.create(organization=org, name="Security", slug="security")
     data_loss = IncidentType.objects.create(organization=org, name="Data loss", slug="data-loss")

@@ -156,6 +156,22 @@ def test_list_filtered_by_team_matches_owner_teams_of_affected_services(scene):
     assert re.findall(r'id="incident-row-(\d+)"', html) == ["2"]
 
 
+def test_the_edit_page_changes_the_type_and_the_timeline_says_so(scene):
+    html = scene.client(scene.owner).get(scene.url("edit/")).content.decode()
+    assert 'name="incident_type"' not in html  # no types in this org
+
+    IncidentType.objects.create(organization=scene.org, name="Security", slug="security", checklist=["Rotate keys"])
+    form = {"title": "Checkout failing", "summary": "", "customer_impact": "", "services": ["checkout"]}
+    response = scene.client(scene.owner).post(scene.url("edit/"), {**form, "incident_type": "security"})
+
+    assert response.status_code == 302
+    assert scene.reload().incident_type.slug == "security"
+    page = scene.client(scene.viewer).get(scene.url()).content.decode()
+    assert 'Incident type: <span class="muted">none</span>' in page
+    assert "<strong>Security</strong>" in page
+    assert "1 checklist task added" in page
+
+
 def test_list_filtered_by_incident_type_and_the_filter_shows_only_with_types(scene):
     html = scene.client(scene.owner).get(scene.url(None)).content.decode()
     assert 'id="f-type"' not in html  # no types in this org: nothing to filter by
