@@ -577,6 +577,38 @@ def invitation_email_send(*, invitation_id: int) -> bool:
 
 
 @transaction.atomic
+def user_signed_in(*, user: User, ip_address: str | None) -> int:
+    """Record a sign-in in the audit log of each of the user's orgs; returns how many."""
+    return _user_event(user=user, actor=Actor(user=user, ip_address=ip_address), action="user.signed_in")
+
+
+@transaction.atomic
+def user_sign_in_failed(*, email: str, ip_address: str | None) -> int:
+    """Record a refused sign-in (wrong password, deactivated account) as the account's in the audit log of each
+    of its orgs, so their admins see attempts on it. An email with no account records nothing (there is no org
+    to tell, and the log must not become a list of guessed addresses)."""
+    user = User.objects.filter(email__iexact=email.strip()).first() if email else None
+    if user is None:
+        return 0
+    actor = Actor(ip_address=ip_address, name="someone not signed in")
+    return _user_event(user=user, actor=actor, action="user.sign_in_failed")
+
+
+def _user_event(*, user: User, actor: Actor, action: str) -> int:
+    organizations = list(Organization.objects.filter(memberships__user=user))
+    for organization in organizations:
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action=action,
+            target=user,
+            target_id=str(user.uuid),
+            target_label=user.email,
+        )
+    return len(organizations)
+
+
+@transaction.atomic
 def user_password_changed(*, user: User, actor: Actor, via: str) -> int:
     """Record a password change (`via` "change" or "reset") in the audit log of each of the user's orgs."""
     organizations = Organization.objects.filter(memberships__user=user)

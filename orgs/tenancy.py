@@ -22,6 +22,7 @@ class Actor:
     user: "User | None" = None
     token: "ApiToken | None" = None
     ip_address: str | None = None
+    name: str = ""  # how to show an actor who is none of these (someone not signed in)
 
     @classmethod
     def system(cls) -> "Actor":
@@ -44,4 +45,4 @@ class Actor:
             return f"API token “{self.token.name}”"
         if self.user is not None:
             return self.user.email
-        return "system"
+        return self.name or "system"

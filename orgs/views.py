@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView
+from django.contrib.auth.views import LoginView, PasswordChangeView, PasswordResetConfirmView
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.forms import Form
@@ -22,6 +22,7 @@ from orgs.api.errors import json_not_found
 from orgs.forms import (
     ApiTokenForm,
     AuditFilterForm,
+    EmailAuthenticationForm,
     InvitationForm,
     InvitationSignupForm,
     OrganizationForm,
@@ -156,6 +157,24 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "orgs/invitation_accept.html", context, status=400)
     messages.success(request, f"You joined {invitation.organization.name}.")
     return redirect("orgs:dashboard", org_slug=invitation.organization.slug)
+
+
+class AuditedLoginView(LoginView):
+    """Django's sign-in by email, with each sign-in and each refused attempt on an account in its orgs' audit logs."""
+
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Form) -> HttpResponse:
+        response = super().form_valid(form)
+        actions.user_signed_in(user=form.get_user(), ip_address=self.request.META.get("REMOTE_ADDR") or None)
+        return response
+
+    def form_invalid(self, form: Form) -> HttpResponse:
+        email = form.cleaned_data.get("username", "") if hasattr(form, "cleaned_data") else ""
+        if email and form.data.get("password"):
+            actions.user_sign_in_failed(email=email, ip_address=self.request.META.get("REMOTE_ADDR") or None)
+        return super().form_invalid(form)
 
 
 class AuditedPasswordChangeView(PasswordChangeView):

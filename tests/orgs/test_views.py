@@ -147,6 +147,28 @@ def test_login_with_a_wrong_password_shows_an_error_and_stays(owner):
     assert signed_in_user_id(client) is None
 
 
+def test_sign_ins_and_refused_attempts_are_in_the_audit_log_of_each_of_the_accounts_orgs(owner, make_member, other_org):
+    zeta = OrganizationFactory(name="Zeta", slug="zeta")
+    make_member(zeta, MembershipRole.VIEWER, email="owner@acme.test")
+
+    Client().post("/accounts/login/", {"username": "owner@acme.test", "password": "nope-nope-nope"})
+    Client().post("/accounts/login/", {"username": "Owner@Acme.test", "password": PASSWORD})
+    Client().post("/accounts/login/", {"username": "nobody@acme.test", "password": "guess-guess-1"})
+
+    def log(org):
+        events = AuditEvent.objects.for_org(org).filter(action__startswith="user.sign").order_by("pk")
+        return [(e.action, e.actor_label, e.target_label, e.ip_address) for e in events]
+
+    expected = [
+        ("user.sign_in_failed", "someone not signed in", "owner@acme.test", "127.0.0.1"),
+        ("user.signed_in", "owner@acme.test", "owner@acme.test", "127.0.0.1"),
+    ]
+    assert log(owner.organization) == expected
+    assert log(zeta) == expected
+    assert log(other_org) == []  # not the account's org; and an unknown email records nothing anywhere
+    assert AuditEvent.objects.filter(target_label="nobody@acme.test").exists() is False
+
+
 def test_login_follows_next(owner):
     response = Client().post(
         "/accounts/login/", {"username": "owner@acme.test", "password": PASSWORD, "next": "/o/acme/teams/"}
