@@ -23,7 +23,7 @@ from incidents.forms import MILESTONE_LABELS, MilestonesForm
 from incidents.models import MILESTONES
 from orgs.permissions import ADMIN, RESPONDER, require_role, role_required
 from orgs.tenancy import Actor
-from orgs.web import form_add_validation_error, paginate
+from orgs.web import confirm_delete, form_add_validation_error, form_save, paginate
 from retros import actions, selectors
 from retros.forms import (
     ContributingFactorForm,
@@ -339,29 +339,14 @@ def save(
     request: HttpRequest, form: Form, change: Callable[[dict[str, Any]], Any], done: Callable[[Any], str], **page: Any
 ) -> HttpResponse:
     """Run `change` with a valid form's data and go back to the settings section, or show the form again."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = change(form.cleaned_data)
-        except ValidationError as exc:
-            form_add_validation_error(form, exc)
-        else:
-            messages.success(request, done(saved))
-            return redirect(settings_url(request, page["section"]))
-    context = {"form": form, "cancel_url": settings_url(request, page["section"]), **page}
-    return render(request, FORM, context, status=400 if form.errors else 200)
+    back = settings_url(request, page["section"])
+    return form_save(request, form, change, done, back=back, template=FORM, **page)
 
 
 def delete(request: HttpRequest, remove: Callable[[], Any], done: str, **page: Any) -> HttpResponse:
     """GET asks for confirmation; POST runs `remove`, or shows why it was refused (400)."""
-    context = {"cancel_url": settings_url(request, page["section"]), **page}
-    if request.method == "POST":
-        try:
-            remove()
-        except ValidationError as exc:
-            return render(request, CONFIRM, {**context, "refused": exc.messages}, status=400)
-        messages.success(request, done)
-        return redirect(settings_url(request, page["section"]))
-    return render(request, CONFIRM, context)
+    back = settings_url(request, page["section"])
+    return confirm_delete(request, remove, done, back=back, template=CONFIRM, **page)
 
 
 @require_http_methods(["GET", "POST"])
