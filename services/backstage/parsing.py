@@ -1,117 +1,45 @@
-"""Backstage catalog import and export: catalog-info.yaml documents <-> the teams and services of one org.
-
-Import is all-or-nothing: every document is validated (all errors collected) before anything is written,
-and writes go through orgs.actions / services.actions so they are audited. A dry run executes the very same
-writes in a savepoint and rolls them back, so its preview is exactly what a real import would do.
-"""
+"""Reading catalog-info.yaml: every document validated and every error collected (with the document and
+field it concerns) before anything is written."""
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 import yaml
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
-from django.db import transaction
 from django.utils.text import slugify
 
 from orgs import actions as org_actions
 from orgs.models import Organization, Team
-from orgs.tenancy import Actor
 from services import actions as service_actions
+from services.backstage.format import (
+    ANNOTATION_CHAT_CHANNEL,
+    ANNOTATION_HEALTH,
+    ANNOTATION_RESPONDING_TEAMS,
+    ANNOTATION_TIER,
+    API_VERSION,
+    API_VERSIONS,
+    DEPENDENCY_REF_KINDS,
+    LINK_TYPES,
+    MAX_CHAT_CHANNEL,
+    MAX_LINK_TITLE,
+    MAX_LINK_URL,
+    MAX_NAME,
+    MAX_SERVICE_TYPE,
+    MAX_TEAM_SLUG,
+    SERVICE_KINDS,
+)
 from services.models import (
     LABEL_KEY_RE,
     LABEL_VALUE_RE,
     NAME_RE,
     Service,
     ServiceHealth,
-    ServiceKind,
     ServiceLifecycle,
     ServiceLinkKind,
     ServiceTier,
 )
-
-API_VERSION = "backstage.io/v1alpha1"
-API_VERSIONS = frozenset({API_VERSION, "backstage.io/v1beta1"})
-ANNOTATION_TIER = "firebreak.io/tier"
-ANNOTATION_RESPONDING_TEAMS = "firebreak.io/responding-teams"
-ANNOTATION_HEALTH = "firebreak.io/health"
-ANNOTATION_CHAT_CHANNEL = "firebreak.io/chat-channel"
-
-SERVICE_KINDS = {"component": ServiceKind.COMPONENT, "resource": ServiceKind.RESOURCE, "system": ServiceKind.SYSTEM}
-# dependsOn may point at any entity that is a service here; Backstage itself only uses component/resource.
-DEPENDENCY_REF_KINDS = frozenset(SERVICE_KINDS)
-LINK_TYPES = {
-    "runbook": ServiceLinkKind.RUNBOOK,
-    "repository": ServiceLinkKind.REPOSITORY,
-    "source": ServiceLinkKind.REPOSITORY,
-    "repo": ServiceLinkKind.REPOSITORY,
-    "dashboard": ServiceLinkKind.DASHBOARD,
-    "docs": ServiceLinkKind.DOCS,
-    "documentation": ServiceLinkKind.DOCS,
-    "chat": ServiceLinkKind.CHAT,
-    "slack": ServiceLinkKind.CHAT,
-}
-TEAM_FIELDS = ("name", "slug", "description", "email", "chat_channel")
-# Column sizes of Team and Service/ServiceLink: checked up front so PostgreSQL never rejects a write.
-MAX_NAME = 100
-MAX_TEAM_SLUG = 50
-MAX_SERVICE_TYPE = 50
-MAX_CHAT_CHANNEL = 200
-MAX_LINK_TITLE = 200
-MAX_LINK_URL = 500
-
-
-# --- results -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImportChange:
-    """What an import did (or would do) to one team or service."""
-
-    kind: str  # "team" or "service"
-    slug: str
-    action: str  # "create" | "update" | "unchanged"
-    changes: dict  # field -> {"before": ..., "after": ...}; empty when unchanged
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON shape the API returns for one change."""
-        return {"kind": self.kind, "slug": self.slug, "action": self.action, "changes": self.changes}
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """Every change of one import, teams first, in file order."""
-
-    dry_run: bool
-    changes: list[ImportChange]
-
-    @property
-    def created(self) -> int:
-        """How many teams and services were (or would be) created."""
-        return sum(1 for change in self.changes if change.action == "create")
-
-    @property
-    def updated(self) -> int:
-        """How many teams and services were (or would be) updated."""
-        return sum(1 for change in self.changes if change.action == "update")
-
-    @property
-    def unchanged(self) -> int:
-        """How many teams and services already matched the file."""
-        return sum(1 for change in self.changes if change.action == "unchanged")
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-able summary for the API."""
-        return {
-            "dry_run": self.dry_run,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "changes": [change.as_dict() for change in self.changes],
-        }
-
 
 # --- parsing -------------------------------------------------------------------------------------
 
@@ -582,261 +510,3 @@ def _check_team_names(organization: Organization, plan: _Plan, errors: _Errors) 
         )
         if clashes:
             errors.add(index, f'{prefix}: {lead}a team named "{final[slug]}" already exists (slug "{clashes[0]}").')
-
-
-# --- writing -------------------------------------------------------------------------------------
-
-
-def _team_fields(team: Team) -> dict[str, str]:
-    """A team's importable fields, in the shape of _TeamEntry.fields()."""
-    return {name: getattr(team, name) for name in TEAM_FIELDS}
-
-
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """Fields whose value differs, as {field: {"before", "after"}} (same shape as the audit log)."""
-    return {
-        key: {"before": before.get(key), "after": value} for key, value in after.items() if before.get(key) != value
-    }
-
-
-def _snapshots(organization: Organization, slugs: Iterable[str]) -> dict[str, Service]:
-    """The org's services with these slugs, with everything service_snapshot reads prefetched."""
-    services = (
-        Service.objects.for_org(organization)
-        .filter(slug__in=list(slugs))
-        .select_related("owner_team")
-        .prefetch_related("labels", "links", "responding_team_links__team", "dependency_edges__depends_on")
-    )
-    return {service.slug: service for service in services}
-
-
-def _wanted(entry: _ServiceEntry, current: dict[str, Any] | None) -> dict[str, Any]:
-    """The service_snapshot() the file asks for (health stays as it is unless the file sets it)."""
-    health = entry.health or (current["health"] if current else ServiceHealth.OPERATIONAL.value)
-    return {
-        "name": entry.name,
-        "slug": entry.slug,
-        "description": entry.description,
-        "kind": entry.kind,
-        "service_type": entry.service_type,
-        "tier": entry.tier,
-        "lifecycle": entry.lifecycle,
-        "health": health,
-        "owner_team": entry.owner,
-        "labels": entry.labels,
-        "links": entry.links,
-        "responding_teams": entry.responding_teams,
-        "dependencies": sorted({slug for _, _, slug in entry.dependencies}),
-    }
-
-
-def _action_fields(
-    wanted: dict[str, Any], fields: Iterable[str], teams: dict[str, Team], services: dict[str, Service]
-) -> dict[str, Any]:
-    """Translate snapshot values of `fields` into the keyword arguments of service_create/service_update."""
-    values: dict[str, Any] = {}
-    for name in fields:
-        value = wanted[name]
-        if name == "owner_team":
-            value = teams[value] if value else None
-        elif name == "responding_teams":
-            value = [teams[slug] for slug in value]
-        elif name == "dependencies":
-            value = [services[slug] for slug in value]
-        elif name == "links":
-            value = [{"kind": kind, "title": title, "url": url} for kind, title, url in value]
-        values[name] = value
-    return values
-
-
-def _reraise(where: str, exc: ValidationError) -> NoReturn:
-    """Turn an action's ValidationError into the import's {"yaml": [...]} shape, naming the document."""
-    if hasattr(exc, "error_dict"):
-        messages = [f"{where}: {key}: {message}" for key, items in exc.message_dict.items() for message in items]
-    else:
-        messages = [f"{where}: {message}" for message in exc.messages]
-    raise ValidationError({"yaml": messages}) from exc
-
-
-def _write_teams(organization: Organization, plan: _Plan, actor: Actor) -> tuple[list[ImportChange], dict[str, Team]]:
-    """Create or update the file's teams, then create missing owner teams; returns changes and teams by slug."""
-    teams = {team.slug: team for team in Team.objects.for_org(organization)}
-    changes = []
-    wanted_teams = [(entry.where, entry.fields()) for entry in plan.teams]
-    for slug in plan.owner_teams:
-        referrer = next(service for service in plan.services if service.owner == slug)
-        wanted_teams.append(
-            (f"{referrer.where}: spec.owner", dict.fromkeys(TEAM_FIELDS, "") | {"name": slug, "slug": slug})
-        )
-    for where, wanted in wanted_teams:
-        slug = wanted["slug"]
-        try:
-            if slug not in teams:
-                fields = {key: value for key, value in wanted.items() if key != "slug"}
-                teams[slug] = org_actions.team_create(organization=organization, actor=actor, slug=slug, **fields)
-                changes.append(ImportChange("team", slug, "create", _diff(dict.fromkeys(TEAM_FIELDS), wanted)))
-                continue
-            diff = _diff(_team_fields(teams[slug]), wanted)
-            if diff:
-                fields = {key: wanted[key] for key in diff}
-                teams[slug] = org_actions.team_update(team=teams[slug], actor=actor, **fields)
-            changes.append(ImportChange("team", slug, "update" if diff else "unchanged", diff))
-        except ValidationError as exc:
-            _reraise(where, exc)
-    return changes, teams
-
-
-def _write_services(
-    organization: Organization, plan: _Plan, actor: Actor, teams: dict[str, Team]
-) -> list[ImportChange]:
-    """Upsert every service (edges whose targets exist already), then the remaining edges; report the changes."""
-    slugs = [entry.slug for entry in plan.services]
-    targets = {slug for entry in plan.services for _, _, slug in entry.dependencies}
-    existing = _snapshots(organization, slugs)
-    before = {slug: service_actions.service_snapshot(service) for slug, service in existing.items()}
-    services: dict[str, Service] = dict(_snapshots(organization, targets - set(slugs))) | existing
-    wanted = {entry.slug: _wanted(entry, before.get(entry.slug)) for entry in plan.services}
-    for entry in plan.services:
-        want = wanted[entry.slug]
-        current = before.get(entry.slug, {})
-        fields = [key for key in want if key != "slug" and current.get(key) != want[key]]
-        # Edges to services later in the file wait for the second pass (their targets do not exist yet).
-        if not set(want["dependencies"]) <= set(services):
-            fields = [key for key in fields if key != "dependencies"]
-        try:
-            if entry.slug not in existing:
-                values = _action_fields(want, [*fields, "slug"], teams, services)
-                services[entry.slug] = service_actions.service_create(organization=organization, actor=actor, **values)
-            elif fields:
-                values = _action_fields(want, fields, teams, services)
-                services[entry.slug] = service_actions.service_update(
-                    service=existing[entry.slug], actor=actor, **values
-                )
-        except ValidationError as exc:
-            _reraise(entry.where, exc)
-    after = {
-        slug: service_actions.service_snapshot(service) for slug, service in _snapshots(organization, slugs).items()
-    }
-    for entry in plan.services:
-        if after[entry.slug]["dependencies"] != wanted[entry.slug]["dependencies"]:
-            values = _action_fields(wanted[entry.slug], ["dependencies"], teams, services)
-            try:
-                service_actions.service_update(service=services[entry.slug], actor=actor, **values)
-            except ValidationError as exc:
-                _reraise(entry.where, exc)
-    after = {
-        slug: service_actions.service_snapshot(service) for slug, service in _snapshots(organization, slugs).items()
-    }
-    changes = []
-    for entry in plan.services:
-        diff = _diff(before.get(entry.slug, {}), after[entry.slug])
-        action = "create" if entry.slug not in existing else "update" if diff else "unchanged"
-        changes.append(ImportChange("service", entry.slug, action, diff))
-    return changes
-
-
-class _DryRunRollback(Exception):
-    """Raised inside the import's atomic block to roll a dry run back, carrying its changes out."""
-
-    def __init__(self, changes: list[ImportChange]) -> None:
-        """Keep the changes the rolled-back import made."""
-        super().__init__("dry run")
-        self.changes = changes
-
-
-def catalog_import(*, organization: Organization, yaml_text: str, actor: Actor, dry_run: bool = False) -> ImportResult:
-    """Upsert the teams and services of a Backstage catalog file into the org; all or nothing, audited."""
-    try:
-        with transaction.atomic():
-            # Serialises imports into one org, so the plan validated below still holds when it is written.
-            Organization.objects.select_for_update().filter(pk=organization.pk).first()
-            errors = _Errors()
-            plan = _read_file(yaml_text, errors)
-            _check_references(organization, plan, errors)
-            errors.raise_if_any()
-            team_changes, teams = _write_teams(organization, plan, actor)
-            changes = team_changes + _write_services(organization, plan, actor, teams)
-            if dry_run:
-                raise _DryRunRollback(changes)
-    except _DryRunRollback as rollback:
-        changes = rollback.changes
-    return ImportResult(dry_run=dry_run, changes=changes)
-
-
-# --- export --------------------------------------------------------------------------------------
-
-
-def _group_document(team: Team) -> dict[str, Any]:
-    """A team as a Backstage Group."""
-    metadata: dict[str, Any] = {"name": team.slug, "title": team.name}
-    if team.description:
-        metadata["description"] = team.description
-    if team.chat_channel:
-        metadata["annotations"] = {ANNOTATION_CHAT_CHANNEL: team.chat_channel}
-    profile = {"displayName": team.name}
-    if team.email:
-        profile["email"] = team.email
-    return {
-        "apiVersion": API_VERSION,
-        "kind": "Group",
-        "metadata": metadata,
-        "spec": {"type": "team", "profile": profile, "children": []},
-    }
-
-
-def _service_document(service: Service) -> dict[str, Any]:
-    """A service as a Backstage Component, Resource or System."""
-    metadata: dict[str, Any] = {"name": service.slug, "title": service.name}
-    if service.description:
-        metadata["description"] = service.description
-    labels = {label.key: label.value for label in sorted(service.labels.all(), key=lambda label: label.key)}
-    if labels:
-        metadata["labels"] = labels
-    annotations = {ANNOTATION_TIER: str(service.tier)}
-    responding = sorted(link.team.slug for link in service.responding_team_links.all())
-    if responding:
-        annotations[ANNOTATION_RESPONDING_TEAMS] = ",".join(responding)
-    if service.health != ServiceHealth.OPERATIONAL:
-        annotations[ANNOTATION_HEALTH] = service.health
-    metadata["annotations"] = annotations
-    links = []
-    for link in sorted(service.links.all(), key=lambda link: (link.kind, link.title, link.url)):
-        item = {"url": link.url}
-        if link.title:
-            item["title"] = link.title
-        item["type"] = link.kind
-        links.append(item)
-    if links:
-        metadata["links"] = links
-    spec: dict[str, Any] = {}
-    if service.kind != ServiceKind.SYSTEM or service.service_type != "service":
-        spec["type"] = service.service_type
-    spec["lifecycle"] = service.lifecycle
-    if service.owner_team_id:
-        spec["owner"] = f"group:default/{service.owner_team.slug}"
-    edges = sorted(service.dependency_edges.all(), key=lambda edge: edge.depends_on.slug)
-    if edges:
-        spec["dependsOn"] = [f"{edge.depends_on.kind}:default/{edge.depends_on.slug}" for edge in edges]
-    return {"apiVersion": API_VERSION, "kind": ServiceKind(service.kind).label, "metadata": metadata, "spec": spec}
-
-
-def catalog_export(*, organization: Organization, services: Iterable[Service] | None = None) -> str:
-    """The org's non-archived services (or just `services`) and their teams as multi-document Backstage YAML."""
-    queryset = Service.objects.for_org(organization).filter(archived_at=None)
-    if services is not None:
-        queryset = queryset.filter(pk__in=[service.pk for service in services])
-    exported = sorted(
-        queryset.select_related("owner_team").prefetch_related(
-            "labels", "links", "responding_team_links__team", "dependency_edges__depends_on"
-        ),
-        key=lambda service: service.slug,
-    )
-    teams: dict[str, Team] = {}
-    for service in exported:
-        if service.owner_team_id:
-            teams[service.owner_team.slug] = service.owner_team
-        for link in service.responding_team_links.all():
-            teams[link.team.slug] = link.team
-    documents = [_group_document(teams[slug]) for slug in sorted(teams)]
-    documents += [_service_document(service) for service in exported]
-    return yaml.safe_dump_all(documents, explicit_start=True, sort_keys=False, allow_unicode=True)
