@@ -262,7 +262,7 @@ def send_baseline(receiver: Receiver, count: int) -> float:
     body = json.dumps({"event": "notification.page", "subject": "x" * 80, "message": "y" * 200}).encode()
 
     def post(n: int) -> None:
-        channels._client().post(
+        channels._client("127.0.0.1").post(
             f"{receiver.url}/baseline", content=body, headers={"Idempotency-Key": f"baseline-{n}"}
         ).raise_for_status()
 

@@ -13,13 +13,16 @@ import json
 import os
 import smtplib
 import socket
+import ssl
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+import certifi
 import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -89,7 +92,9 @@ def plain_text(notification: Notification) -> str:
 # --- HTTP ------------------------------------------------------------------------------------------------
 
 
-_clients: dict[int, httpx.Client] = {}
+CLIENTS_PER_PROCESS = 256
+_clients: OrderedDict[tuple[int, str], httpx.Client] = OrderedDict()
+_ssl_contexts: dict[int, ssl.SSLContext] = {}
 _clients_lock = threading.Lock()
 
 
@@ -142,26 +147,48 @@ def _targets(url: str) -> list[_Target]:
     return [_Target(parts.copy_with(host=address), host, extensions) for address in addresses]
 
 
-def _client() -> httpx.Client:
-    """One HTTP client per process (prefork children get their own): building one loads the CA bundle
-    and costs more CPU than a whole delivery, and a shared one keeps connections alive."""
+def _ssl_context() -> ssl.SSLContext:
+    """The CA bundle, loaded once per process (30 ms of CPU each time) and shared by every client."""
     pid = os.getpid()
-    client = _clients.get(pid)
-    if client is None:
-        with _clients_lock:  # the first sends of a batch start together: build it once, not once per thread
-            client = _clients.get(pid)
-            if client is None:
-                client = _clients[pid] = httpx.Client(follow_redirects=False)
+    context = _ssl_contexts.get(pid)
+    if context is None:
+        with _clients_lock:
+            context = _ssl_contexts.get(pid)
+            if context is None:
+                context = _ssl_contexts[pid] = ssl.create_default_context(cafile=certifi.where())
+    return context
+
+
+def _client(host: str) -> httpx.Client:
+    """The HTTP client for one host name, per process (prefork children get their own). Requests go to the
+    checked address, so a client's pool is keyed by address: one client per name keeps a connection that
+    was verified for one name from carrying another name's requests (two names on one CDN address). The
+    least recently used clients are closed beyond CLIENTS_PER_PROCESS."""
+    key = (os.getpid(), host.lower())
+    with _clients_lock:  # the first sends of a batch start together: build each client once
+        client = _clients.get(key)
+        if client is not None:
+            _clients.move_to_end(key)
+            return client
+    context = _ssl_context()
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = httpx.Client(follow_redirects=False, verify=context)
+            while len(_clients) > CLIENTS_PER_PROCESS:
+                _, evicted = _clients.popitem(last=False)
+                evicted.close()
     return client
 
 
 def _post(url: str, **kwargs: Any) -> httpx.Response:
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
     targets = _targets(url)
+    client = _client(urlsplit(url).hostname or "")
     try:
         for n, target in enumerate(targets, start=1):
             try:
-                response = _client().post(
+                response = client.post(
                     target.url,
                     headers=headers | target.headers,
                     extensions=target.extensions,

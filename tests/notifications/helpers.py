@@ -37,11 +37,15 @@ def http_receiver(
     *answers: tuple[int, str, float],
     default: tuple[int, str, float] = (200, "ok", 0.0),
     tls: ssl.SSLContext | None = None,
+    keep_alive: bool = False,
 ) -> Iterator[Receiver]:
-    """Serves on 127.0.0.1 (over TLS with the server context `tls`: then the URL is https)."""
+    """Serves on 127.0.0.1 (over TLS with the server context `tls`: then the URL is https); with `keep_alive`,
+    HTTP/1.1 connections stay open between requests."""
     receiver = Receiver(script=list(answers), default=default)
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)

@@ -6,11 +6,11 @@ import json
 import os
 import socket
 import ssl
+from collections import OrderedDict
 from email import message_from_bytes
 from types import SimpleNamespace
 from urllib.parse import parse_qs
 
-import httpx
 import pytest
 import trustme
 from aiosmtpd.controller import Controller
@@ -533,7 +533,8 @@ def tls_hooks(monkeypatch):
     ca = trustme.CA()
     client_context = ssl.create_default_context()
     ca.configure_trust(client_context)
-    monkeypatch.setattr(channels, "_clients", {os.getpid(): httpx.Client(verify=client_context)})
+    monkeypatch.setattr(channels, "_clients", OrderedDict())
+    monkeypatch.setattr(channels, "_ssl_contexts", {os.getpid(): client_context})
     return ca
 
 
@@ -559,3 +560,27 @@ def test_over_tls_the_certificate_is_checked_against_the_name_not_the_address(
         assert server.requests == []
         assert error.startswith("Could not connect: ")
         assert "certificate verify failed" in error
+
+
+def test_a_connection_verified_for_one_name_never_carries_another_names_request(
+    owner, make_member, make_method, resolver, tls_hooks, enqueued
+):
+    # Given a server at one address whose certificate is for a.acme.test only, and b.acme.test at that address too
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls_hooks.issue_cert("a.acme.test").configure_cert(server_context)
+    resolver.answers["a.acme.test"] = [["127.0.0.1"]]
+    resolver.answers["b.acme.test"] = [["127.0.0.1"]]
+    other = make_member(owner.organization, email="bo@acme.test")
+    with http_receiver(tls=server_context, keep_alive=True) as server:
+        port = server.url.rsplit(":", 1)[1]
+        make_method(owner, ContactKind.WEBHOOK, f"https://a.acme.test:{port}/hook")
+        make_method(other, ContactKind.WEBHOOK, f"https://b.acme.test:{port}/hook")
+        to_a, to_b = page(owner), page(other)
+
+        # When a's page goes out (its connection kept alive), then b's
+        outcomes = deliver(to_a), deliver(to_b)
+
+    # Then b's page is not sent over a's connection: its own connection fails the certificate check
+    assert outcomes == ("sent", "retrying")
+    assert [r.headers["Host"] for r in server.requests] == [f"a.acme.test:{port}"]
+    assert "certificate verify failed" in state(to_b)[2]
