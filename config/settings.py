@@ -84,6 +84,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "orgs.context_processors.organization",
             ],
+            # {% datetime %} everywhere without a {% load %}: the one way a time is shown (core/timefmt.py).
+            "builtins": ["core.templatetags.datetimes"],
         },
     },
 ]

@@ -5,23 +5,15 @@ An Escalation is the durable state of one policy run for one alert group: the da
 broker, knows which step is due when (DESIGN.md, durability).
 """
 
-import zoneinfo
 from uuid import uuid4
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.timefmt import validate_time_zone  # also referenced by migration 0001 as oncall.models.validate_time_zone
 from orgs.models import OrgOwnedModel, Team
-
-
-def validate_time_zone(value: str) -> None:
-    """An IANA time zone name such as Europe/London."""
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"“{value}” is not a time zone name (for example Europe/London).")
-
 
 # --- schedules ---------------------------------------------------------------------------------------
 

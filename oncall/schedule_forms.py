@@ -2,7 +2,6 @@
 org, so another org's identifiers are plain "not a valid choice" errors. Override times are typed in the
 schedule's time zone (the page says which)."""
 
-import zoneinfo
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
+from core.timefmt import time_zone_choices
 from incidents import selectors as incident_selectors
 from incidents.forms import MemberChoiceField, member_field
 from oncall.models import RotationKind, Schedule, ScheduleLayer
@@ -17,24 +17,6 @@ from orgs import selectors as org_selectors
 from orgs.models import Organization, User
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-COMMON_ZONES = [
-    "UTC",
-    "Europe/London",
-    "Europe/Dublin",
-    "Europe/Paris",
-    "Europe/Berlin",
-    "Europe/Madrid",
-    "Europe/Stockholm",
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Asia/Kolkata",
-    "Asia/Singapore",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-]
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 PRESETS = {
     "always": [],
@@ -52,15 +34,6 @@ PRESET_CHOICES = [
 KEEP = ("keep", "Keep the current windows (set through the API)")
 MIN_SLOTS = 4
 MAX_SLOTS = 20
-
-
-def time_zone_choices(current: str = "") -> list[tuple[str, str]]:
-    """Common zones first, then every IANA zone (the current one is always offered)."""
-    rest = sorted(z for z in zoneinfo.available_timezones() if z not in COMMON_ZONES and "/" in z)
-    zones = [*COMMON_ZONES, *rest]
-    if current and current not in zones:
-        zones.insert(0, current)
-    return [(z, z.replace("_", " ")) for z in zones]
 
 
 class TeamChoiceField(forms.ModelChoiceField):

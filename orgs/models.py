@@ -34,7 +34,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150, blank=True)
-    time_zone = models.CharField(max_length=64, default="UTC")
+    # IANA name; empty: times are shown in the browser's zone (core/timefmt.py, static/js/firebreak-time.js).
+    time_zone = models.CharField(max_length=64, blank=True, default="")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
