@@ -3,28 +3,45 @@
 With nothing set the app runs *embedded*: SQLite under var/, an in-process channel layer, a
 local-memory cache and a Celery broker on the filesystem (no broker server). With DATABASE_URL
 and REDIS_URL it runs on PostgreSQL and Redis. Secure defaults: DEBUG is off unless
-DJANGO_DEBUG=true, and a secret key is required unless DEBUG is on.
+DJANGO_DEBUG=true, and a secret key is required unless DEBUG is on. A developer's machine sets
+FIREBREAK_DEV=true (the `.env` that `make run` writes): plain http on localhost, static files served
+from the source tree, human-readable logs — with DEBUG still off, so a mistyped URL shows the app's
+own 404 page.
 """
 
+import os
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# The variables of the process win over the file. FIREBREAK_ENV_FILE="" reads none (the test suite: a
+# developer's .env must not change what the tests see).
+_env_file = os.environ.get("FIREBREAK_ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file:
+    environ.Env.read_env(_env_file, overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+DEV = env.bool("FIREBREAK_DEV", default=False)
+LOCAL = DEBUG or DEV  # a developer's machine: http on localhost
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required unless DJANGO_DEBUG=true")
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. On a development machine run `make run` once (it writes .env with "
+            "a generated key and development settings); in production set DJANGO_SECRET_KEY."
+        )
     SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production"
 
 VAR_DIR = Path(env.str("FIREBREAK_VAR_DIR", default=str(BASE_DIR / "var")))
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if LOCAL else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# The address people reach the app on, for the links it prints and sends (integration URLs, curl examples,
+# paging emails). `make run` sets it from HOST and PORT; production must set it.
 SITE_URL = env.str("FIREBREAK_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -55,6 +72,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -143,10 +161,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if LOCAL
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Development serves static files straight from the source tree (no collectstatic), DEBUG on or off.
+WHITENOISE_USE_FINDERS = LOCAL
+WHITENOISE_AUTOREFRESH = LOCAL
 
 # --- Redis: one URL feeds the cache, the channel layer and the Celery broker -----------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -188,6 +209,8 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Celery logs through LOGGING below (config/celery.py keeps it from installing its own handlers).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 ALERT_RETENTION_DAYS = env.int("FIREBREAK_ALERT_RETENTION_DAYS", default=90)
 # Paging durability (DESIGN.md): steps and deliveries run from ETA tasks; the sweepers re-drive any row
 # more than SWEEP_GRACE_SECONDS overdue (lost message, dead worker, Redis flushed), SWEEP_BATCH at a time.
@@ -231,6 +254,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set just above
+    # Without a mail server each message is one INFO log record, not a raw print into the log stream.
+    EMAIL_BACKEND = "config.logging.EmailLogBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Firebreak <firebreak@localhost>")
 EMAIL_TIMEOUT = 10
 
@@ -291,17 +317,14 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEV)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # httpx logs every request with its URL at INFO: chat and webhook URLs carry their secret tokens.
-    "loggers": {"httpx": {"level": "WARNING"}},
-}
+# One JSON object per line in production; human-readable on a developer's machine (config/logging.py).
+LOG_FORMAT = env.str("FIREBREAK_LOG_FORMAT", default="console" if LOCAL else "json")
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured(f"FIREBREAK_LOG_FORMAT must be json or console, not {LOG_FORMAT!r}")
+LOGGING = logging_config(json_lines=LOG_FORMAT == "json", level=env.str("LOG_LEVEL", default="INFO").upper())
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")

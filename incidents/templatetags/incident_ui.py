@@ -1,46 +1,18 @@
 """Template helpers of the incident pages and their live fragments (which render outside any view, so
-everything here is viewer-independent: times are UTC in `<time datetime>` and localised by firebreak-live.js)."""
+everything here is viewer-independent: times go through `{% datetime %}`, core/timefmt.py)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
-from django.utils.timesince import timesince
 
+from core import timefmt
 from incidents.forms import MILESTONE_LABELS
 from incidents.models import Incident, IncidentStatus, RoleAssignment, Severity, allowed_transitions
 
 register = template.Library()
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if not isinstance(value, datetime):
-        return None
-    return timezone.localtime(value, UTC) if timezone.is_aware(value) else value.replace(tzinfo=UTC)
-
-
-@register.simple_tag
-def ts(value: Any, style: str = "datetime") -> str:
-    """`<time>` in UTC that firebreak-live.js shows in the viewer's zone: style time|datetime|relative|date."""
-    moment = _as_datetime(value)
-    if moment is None:
-        return "—"
-    if style == "relative":
-        text = f"{timesince(moment, depth=1)} ago"
-    else:
-        text = moment.strftime({"time": "%H:%M:%S UTC", "date": "%Y-%m-%d"}.get(style, "%Y-%m-%d %H:%M UTC"))
-    return format_html(
-        '<time datetime="{}" data-ts="{}" title="{}">{}</time>',
-        moment.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        style,
-        moment.strftime("%Y-%m-%d %H:%M:%S UTC"),
-        text,
-    )
 
 
 def duration_text(delta: timedelta) -> str:
@@ -69,12 +41,12 @@ def incident_end(incident: Incident) -> datetime | None:
 def incident_duration(incident: Incident) -> str:
     """Open: time since impact started, ticking in the browser. Closed: started → resolved."""
     end = incident_end(incident)
-    start = _as_datetime(incident.started_at)
+    start = timefmt.as_utc(incident.started_at)
     text = duration_text((end or timezone.now()) - incident.started_at)
     if end is None:
         return format_html(
             '<span class="duration is-running" data-duration-start="{}" title="Since impact started">{}</span>',
-            start.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            timefmt.iso_utc(start),
             text,
         )
     return format_html('<span class="duration" title="Impact started → resolved">{}</span>', text)
@@ -170,7 +142,7 @@ def severity_options(incident: Incident, given: Any = None) -> Any:
 @register.filter
 def offset_from(value: Any, start: Any) -> str:
     """“+12m” after `start` (a milestone against impact start), empty when either is missing."""
-    moment, origin = _as_datetime(value), _as_datetime(start)
+    moment, origin = timefmt.as_utc(value), timefmt.as_utc(start)
     if moment is None or origin is None:
         return ""
     return ("+" if moment >= origin else "\u2212") + duration_text(abs(moment - origin))

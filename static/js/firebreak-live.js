@@ -1,8 +1,6 @@
 /* Firebreak live pages (incident list and incident page). Small, dependency-free, no build.
  *
- * - Times: the server renders <time datetime="…Z" data-ts="time|datetime|date|relative"> in UTC so that
- *   pushed fragments are the same for everybody; here they are shown in the viewer's time zone, and
- *   relative times and running durations are kept fresh.
+ * - Running durations are kept fresh (times themselves are shown in the viewer's zone by firebreak-time.js).
  * - Websocket (htmx ws extension): on every (re)connect the incident page asks for the events it has
  *   not seen ({"catch_up_after": <newest event id shown>}); an event that is already on the page is
  *   replaced in place instead of being shown twice; pinned events are mirrored into the pinned list.
@@ -12,36 +10,6 @@
  */
 (() => {
   "use strict";
-
-  const RELATIVE = new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" });
-  const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const FORMATS = {
-    // 24-hour clock everywhere: at 3 a.m. nobody should have to wonder whether 03:10 was AM.
-    time: { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" },
-    date: { year: "numeric", month: "short", day: "numeric" },
-    datetime: { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
-    full: {
-      year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit",
-      hourCycle: "h23", timeZoneName: "short",
-    },
-  };
-
-  function format(date, style) {
-    const options = { ...FORMATS[style] };
-    if (style === "datetime" && date.getFullYear() !== new Date().getFullYear()) options.year = "numeric";
-    return new Intl.DateTimeFormat(undefined, options).format(date);
-  }
-
-  function relative(date) {
-    const seconds = Math.round((date.getTime() - Date.now()) / 1000);
-    const abs = Math.abs(seconds);
-    if (abs < 45) return "just now";
-    if (abs < 3600) return RELATIVE.format(Math.round(seconds / 60), "minute");
-    if (abs < 86400) return RELATIVE.format(Math.round(seconds / 3600), "hour");
-    if (abs < 86400 * 45) return RELATIVE.format(Math.round(seconds / 86400), "day");
-    if (abs < 86400 * 365) return RELATIVE.format(Math.round(seconds / (86400 * 30.4)), "month");
-    return RELATIVE.format(Math.round(seconds / (86400 * 365)), "year");
-  }
 
   function duration(ms) {
     const total = Math.max(0, Math.floor(ms / 1000));
@@ -55,13 +23,6 @@
   }
 
   function localise(root) {
-    (root || document).querySelectorAll("time[data-ts]").forEach((el) => {
-      const date = new Date(el.getAttribute("datetime"));
-      if (Number.isNaN(date.getTime())) return;
-      const style = el.dataset.ts;
-      el.textContent = style === "relative" ? relative(date) : format(date, style);
-      el.title = `${format(date, "full")} (${ZONE})`;
-    });
     (root || document).querySelectorAll("[data-duration-start]").forEach((el) => {
       const start = new Date(el.dataset.durationStart);
       if (!Number.isNaN(start.getTime())) el.textContent = duration(Date.now() - start.getTime());

@@ -351,7 +351,7 @@ def test_timeline_events_show_what_happened_per_kind(scene):
         '<span class="badge badge-sev badge-sev1">SEV1</span>'
     ) in html
     assert "<strong>Rhea Responder</strong> is now <strong>Scribe</strong>" in html
-    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" data-ts="time"', html)
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" data-time="time"', html)
 
 
 def test_viewer_sees_the_page_without_any_action(scene):

@@ -421,5 +421,7 @@ def test_timeline_can_move_by_weeks_and_ignores_a_bad_start(client_for, viewer, 
     later = client.get(f"{BASE}schedules/payments-primary/?start={monday}")
     nonsense = client.get(f"{BASE}schedules/payments-primary/?start=9999-99-99")
 
-    assert f"Mon {monday.day} {monday:%b} \N{EN DASH} Sun {last.day} {last:%b %Y}" in later.content.decode()
-    assert f"{today:%a} {today.day} {today:%b} \N{EN DASH} " in nonsense.content.decode()
+    heading = f'<time datetime="{monday}">{monday:%b} {monday.day}, {monday.year}</time> \N{EN DASH} '
+    assert heading + f'<time datetime="{last}">{last:%b} {last.day}, {last.year}</time>' in later.content.decode()
+    first = f'<time datetime="{today}">{today:%b} {today.day}, {today.year}</time> \N{EN DASH} '
+    assert first in nonsense.content.decode()
