@@ -1,10 +1,11 @@
 from django.urls import include, path
 
-from orgs import views
+from orgs import profile_views, views
 
 urlpatterns = [
     path("login/", views.AuditedLoginView.as_view(), name="login"),
     path("signup/", views.signup, name="signup"),
+    path("profile/", profile_views.profile, name="profile"),
     path("password_change/", views.AuditedPasswordChangeView.as_view(), name="password_change"),
     path(
         "reset/<uidb64>/<token>/",

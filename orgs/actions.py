@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
+from core.timefmt import validate_time_zone
 from orgs import live
 from orgs.models import (
     ApiToken,
@@ -609,6 +610,20 @@ def _user_event(*, user: User, actor: Actor, action: str) -> int:
 
 
 @transaction.atomic
+@transaction.atomic
+def user_profile_update(*, user: User, full_name: str, time_zone: str) -> User:
+    """Set how the person is named and the zone their pages show times in ("" = their browser's zone)."""
+    if time_zone:
+        try:
+            validate_time_zone(time_zone)
+        except ValidationError as exc:
+            raise ValidationError({"time_zone": exc.messages}) from exc
+    user.full_name = full_name.strip()
+    user.time_zone = time_zone
+    user.save(update_fields=["full_name", "time_zone"])
+    return user
+
+
 def user_password_changed(*, user: User, actor: Actor, via: str) -> int:
     """Record a password change (`via` "change" or "reset") in the audit log of each of the user's orgs."""
     organizations = Organization.objects.filter(memberships__user=user)

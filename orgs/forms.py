@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from core.timefmt import time_zone_choices
 from orgs.models import ApiTokenRole, MembershipRole
 
 
@@ -12,6 +13,20 @@ class EmailAuthenticationForm(AuthenticationForm):
     def clean_username(self) -> str:
         # Accounts are stored with lowercased emails; people type them in any case.
         return self.cleaned_data["username"].lower()
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(max_length=150, required=False, label="Your name")
+    time_zone = forms.ChoiceField(
+        required=False,
+        label="Time zone",
+        help_text="Every date and time in Firebreak is shown in this zone (hover one for the exact UTC time).",
+    )
+
+    def __init__(self, *args: object, current_zone: str = "", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        automatic = ("", "Automatic: this browser's time zone")
+        self.fields["time_zone"].choices = [automatic, *time_zone_choices(current_zone)]
 
 
 class SignupForm(forms.Form):
