@@ -3,6 +3,7 @@
 import os
 from typing import TYPE_CHECKING
 
+import structlog
 from celery import Celery, signals
 from kombu import Queue
 
@@ -30,6 +31,28 @@ def _ensure_filesystem_broker_folders() -> None:
 @signals.import_modules.connect
 def _on_worker_import(**kwargs: object) -> None:
     _ensure_filesystem_broker_folders()
+
+
+@signals.setup_logging.connect
+def _log_through_settings(**kwargs: object) -> None:
+    """Worker and beat log through settings.LOGGING (config/logging.py: JSON lines in production), not through
+    handlers of Celery's own; connecting this signal is what keeps Celery from installing them."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+@signals.task_prerun.connect
+def _bind_task(task_id: str, task: object, **kwargs: object) -> None:
+    """Every record written while a task runs names the task and its id."""
+    structlog.contextvars.bind_contextvars(task=getattr(task, "name", ""), task_id=task_id)
+
+
+@signals.task_postrun.connect
+def _unbind_task(**kwargs: object) -> None:
+    structlog.contextvars.unbind_contextvars("task", "task_id")
 
 
 _redis_clients: dict[tuple[int, str], "redis.Redis"] = {}

@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key")
 os.environ.setdefault("DJANGO_DEBUG", "false")
+# Hermetic: a developer's .env (written by `make run`) must not change what the tests see.
+os.environ.setdefault("FIREBREAK_ENV_FILE", "")
 
 from config.settings import *  # noqa: F403
 

@@ -1,13 +1,24 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from orgs import views as orgs_views
 
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the icon (resolved per request, so
+    URL loading never needs the static manifest)."""
+    return HttpResponseRedirect(static("img/favicon.svg"))
+
+
 urlpatterns = [
     path("", orgs_views.home, name="home"),
     path("healthz", orgs_views.healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("readyz", orgs_views.readyz, name="readyz"),
     path("accounts/", include("orgs.account_urls")),
     path("invitations/<str:token>/", orgs_views.invitation_accept, name="invitation-accept"),

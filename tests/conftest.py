@@ -2,13 +2,17 @@
 for everything that leaves the machine (Celery enqueueing is recorded, not sent)."""
 
 import contextlib
+import functools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from orgs.models import Membership, MembershipRole, Organization
@@ -16,6 +20,9 @@ from tests.factories import MembershipFactory, OrganizationFactory, api_token_fo
 from tests.live_layers import layer, layer_backend  # noqa: F401 - shared channel-layer fixtures
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# A run must leave nothing in the clone: hypothesis keeps no example database (.hypothesis/).
+hypothesis_settings.register_profile("firebreak", database=None)
+hypothesis_settings.load_profile("firebreak")
 
 
 @dataclass
@@ -134,29 +141,80 @@ def api_client(org: Organization, api_client_for: Callable[..., APIClient]) -> A
     return api_client_for(org, "admin")
 
 
-@pytest.fixture
-def redis_url() -> str:
-    """The Redis of CI; integration tests skip without it locally and fail without it in CI."""
+@functools.cache
+def redis_unavailable() -> str:
+    """Why the Redis of REDIS_URL cannot be used ("" when it can); asked once per process."""
     url = os.environ.get("REDIS_URL", "")
     if not url:
-        if REQUIRE_SERVICES:
-            pytest.fail("REQUIRE_SERVICES=1 but REDIS_URL is not set")
-        pytest.skip("REDIS_URL not set")
+        return "REDIS_URL is not set"
     import redis
 
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"Redis at {url} is not reachable: {exc}")
-        pytest.skip(f"Redis not reachable: {exc}")
-    return url
+        return f"Redis at {url} is not reachable: {exc}"
+    return ""
+
+
+def postgres_unavailable() -> str:
+    """Why the test database is not PostgreSQL ("" when it is)."""
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    return "" if "postgresql" in engine else f"the database is {engine.rsplit('.', 1)[-1]}, not PostgreSQL"
+
+
+def service_missing(what: str, reason: str) -> None:
+    """Skip on the embedded setup (a fresh clone, SQLite, no Redis); fail in CI, where every service must run."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {what}", pytrace=False)
+    pytest.skip(f"{reason} ({what})")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis of CI; integration tests skip without it locally and fail without it in CI."""
+    missing = redis_unavailable()
+    if missing:
+        service_missing(missing, "needs Redis")
+    return os.environ["REDIS_URL"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # FIREBREAK_TEST_NOW=<ISO instant> runs the whole session at that instant (the clock still ticks): .ci/run
+    # runs the date-sensitive tests late on a Sunday and early on a Monday this way, so none of them depends on
+    # the day they happen to run.
+    instant = os.environ.get("FIREBREAK_TEST_NOW", "")
+    if instant:
+        time_machine.travel(datetime.fromisoformat(instant), tick=True).start()
+
+
+SERVICE_MARKERS = (("requires_postgres", postgres_unavailable), ("requires_redis", redis_unavailable))
+
+
+def missing_services(item: pytest.Item) -> list[tuple[str, str]]:
+    """(what is missing, the marker's reason) for each `requires_postgres(reason)` / `requires_redis(reason)`
+    of the test whose service is not there."""
+    missing = []
+    for name, unavailable in SERVICE_MARKERS:
+        marker = item.get_closest_marker(name)
+        if marker is not None and unavailable():
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else name.replace("_", " "))
+            missing.append((unavailable(), reason))
+    return missing
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for what, reason in missing_services(item):
+        service_missing(what, reason)  # fails under REQUIRE_SERVICES=1 (collection skipped it otherwise)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if REQUIRE_SERVICES:
-        from django.conf import settings
-
-        engine = settings.DATABASES["default"]["ENGINE"]
-        if "postgresql" not in engine:
-            raise pytest.UsageError(f"REQUIRE_SERVICES=1 needs DATABASE_URL on PostgreSQL, got {engine}")
+        missing = postgres_unavailable()
+        if missing:
+            raise pytest.UsageError(f"REQUIRE_SERVICES=1 needs DATABASE_URL on PostgreSQL: {missing}")
+        return
+    for item in items:  # skipped here, so the report names the test, not this file
+        for what, reason in missing_services(item):
+            item.add_marker(pytest.mark.skip(reason=f"{reason} ({what})"))

@@ -219,8 +219,14 @@ def test_live_pushes_run_after_commit_once_per_changed_group(
     pagerduty, monkeypatch, django_capture_on_commit_callbacks
 ):
     pushed: list[str] = []
+    counted: list[tuple[str, int]] = []
     monkeypatch.setattr(
-        live, "alert_group_broadcast", lambda *, group_id: pushed.append(AlertGroup.objects.get(pk=group_id).dedup_key)
+        live,
+        "alert_groups_broadcast",
+        lambda *, group_ids: pushed.extend(AlertGroup.objects.get(pk=pk).dedup_key for pk in group_ids),
+    )
+    monkeypatch.setattr(
+        live, "alert_counts_push", lambda *, groups: counted.extend((g.dedup_key, g.alert_count) for g in groups)
     )
     actions.alert_ingest_batch(items=[(pagerduty, trigger("old"))])
     pushed.clear()
@@ -231,21 +237,22 @@ def test_live_pushes_run_after_commit_once_per_changed_group(
                 (pagerduty, trigger("a")),
                 (pagerduty, trigger("a")),
                 (pagerduty, trigger("old")),
+                (pagerduty, trigger("old")),
                 (pagerduty, ack("b")),
             ]
         )
-        assert pushed == []
+        assert (pushed, counted) == ([], [])
 
-    assert pushed == ["a"]
+    # A new group's whole row (once); a repeat only its count, once per batch with the batch's last count.
+    assert (pushed, counted) == (["a"], [("old", 3)])
 
 
 # --- PostgreSQL: concurrent batches ------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.requires_postgres("SQLite serialises every writer")
 def test_concurrent_batches_over_shared_keys_make_one_open_group_per_key(pagerduty):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises every writer; runs on PostgreSQL")
     writers, per_batch, batches, keys = 4, 100, 5, 20
     errors: list[str] = []
     barrier = threading.Barrier(writers)
@@ -283,9 +290,8 @@ def test_concurrent_batches_over_shared_keys_make_one_open_group_per_key(pagerdu
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.requires_postgres("SQLite serialises every writer")
 def test_concurrent_batches_with_resolves_keep_at_most_one_open_group_per_key(pagerduty):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises every writer; runs on PostgreSQL")
     writers, rounds = 4, 10
     errors: list[str] = []
     barrier = threading.Barrier(writers)

@@ -20,17 +20,13 @@ from alerting.models import Alert, AlertGroup, Integration
 from orgs.tenancy import Actor
 from services import actions as service_actions
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.requires_postgres("SQLite serialises every writer, so it cannot show an ingestion race"),
+]
 
 SENDERS = 50
 SYSTEM = Actor.system()
-
-
-@pytest.fixture(autouse=True)
-def postgresql_only() -> None:
-    """Skip on SQLite, which serialises writers."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises every writer, so it cannot show an ingestion race; runs on PostgreSQL")
 
 
 @pytest.fixture

@@ -10,13 +10,10 @@ from incidents.models import Incident, Severity
 from orgs.models import Membership, MembershipRole, Organization
 from orgs.tenancy import Actor
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def postgresql_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises every writer, so it cannot show a numbering race; runs on PostgreSQL")
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.requires_postgres("SQLite serialises every writer, so it cannot show a numbering race"),
+]
 
 
 def declare_at_once(jobs: list[tuple[Organization, Membership, Severity]]) -> tuple[list[tuple[str, int]], list[str]]:

@@ -1,6 +1,9 @@
 """Running the real processes (Celery worker, web server) for integration tests."""
 
 import os
+import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -21,27 +24,69 @@ def free_port() -> int:
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
-    """The environment for a child process: no test-only variables unless given here."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_"))}
-    for key in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL"):
+    """The environment for a child process: no test-only or Firebreak variables unless given here, and no .env
+    file read (FIREBREAK_ENV_FILE="": a developer's .env must not reach the processes a test starts)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_", "FIREBREAK_"))}
+    for key in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL", "REQUIRE_SERVICES"):
         env.pop(key, None)
-    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1"})
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONUNBUFFERED": "1", "FIREBREAK_ENV_FILE": ""})
     env.update(overrides)
     return env
 
 
-def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+def start(args: list[str], env: dict[str, str], log: Path, cwd: Path = BASE_DIR) -> subprocess.Popen:
+    """Start a process (in a session of its own, so that `stop` also ends whatever it started) logging to `log`."""
     handle = log.open("wb")
-    return subprocess.Popen(args, cwd=BASE_DIR, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    return subprocess.Popen(args, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
+    """Stop a process started by `start` and every process it started."""
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    process.wait(timeout=5)
+
+
+def manage(env: dict[str, str], *args: str, cwd: Path = BASE_DIR) -> str:
+    """Run `manage.py` in a child process; its standard output (fails the test on a non-zero exit)."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def fresh_copy(dest: Path) -> Path:
+    """What a fresh clone of this working tree holds (tracked and new, not ignored, files), sharing this
+    checkout's .venv so that no install is needed."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = BASE_DIR / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    (dest / ".venv").symlink_to(Path(sys.executable).parents[1])
+    return dest
+
+
+def readme_shell_blocks(heading: str) -> list[str]:
+    """The ```sh blocks of one section (`## heading`) of README.md, as written."""
+    readme = (BASE_DIR / "README.md").read_text()
+    section = readme.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
 
 
 def start_worker(env: dict[str, str], log: Path, *extra: str) -> subprocess.Popen:

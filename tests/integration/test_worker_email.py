@@ -56,9 +56,8 @@ def database_url() -> str:
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+@pytest.mark.requires_postgres("the worker process needs a shared server database")
 def test_invitation_email_is_delivered_by_a_real_worker(org, owner, smtp_inbox, isolated_redis_url, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker process needs a shared server database")
     port, inbox = smtp_inbox
     log = tmp_path / "worker.log"
     env = clean_env(

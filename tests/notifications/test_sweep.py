@@ -38,6 +38,7 @@ def age(rows: list[Notification], seconds: float, **fields) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.requires_postgres("asserts the SELECT ... FOR UPDATE of each batch, which SQLite never emits")
 def test_more_overdue_rows_than_the_batch_are_each_redriven_once_in_bounded_batches(
     owner, settings, django_capture_on_commit_callbacks, enqueued
 ):
@@ -148,9 +149,8 @@ def test_a_row_stuck_in_sending_past_its_lease_is_retried_or_failed(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.requires_postgres("row locks (skip_locked)")
 def test_two_workers_and_the_sweeper_racing_on_one_row_send_it_exactly_once(owner, make_method, enqueued):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks (skip_locked) need PostgreSQL")
     with http_receiver(default=(200, "ok", 0.2)) as server:
         # Given an overdue row whose original message is delivered twice (broker redelivery) while the sweeper runs
         make_method(owner, ContactKind.WEBHOOK, f"{server.url}/hook")

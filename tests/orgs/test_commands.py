@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -173,6 +174,28 @@ def test_create_api_token_for_an_unknown_org_fails(org):
         run("create_api_token", "nope", "--name", "CI")
 
     assert str(excinfo.value) == "No organization with slug 'nope'"
+    assert ApiToken.objects.exists() is False
+
+
+def test_create_api_token_finds_an_org_given_in_capitals(org):
+    out, _ = run("create_api_token", "ACME", "--name", "CI")
+
+    assert out == f"{out.splitlines()[-1]}\n"  # the token alone on standard output
+    assert ApiToken.objects.get().organization == org
+
+
+def test_create_api_token_without_a_migrated_database_fails_with_one_line(org, monkeypatch):
+    def broken(*args, **kwargs):
+        raise DatabaseError("no such table: orgs_organization\nmore detail")
+
+    monkeypatch.setattr(Organization.objects, "filter", broken)
+
+    with pytest.raises(CommandError) as excinfo:
+        run("create_api_token", "acme", "--name", "CI")
+
+    assert str(excinfo.value) == (
+        "The database is not ready (no such table: orgs_organization): run `make migrate` first"
+    )
     assert ApiToken.objects.exists() is False
 
 

@@ -1,0 +1,190 @@
+"""Logging, configured in one place: every process (web, worker, beat, manage.py) logs through the standard
+library into one handler formatted by structlog.
+
+* production: one JSON object per line — timestamp, level, logger, event, and the request id, org slug and
+  user id (or API token prefix) of the request being served, or the Celery task being run;
+* development (`make run`): the same records, human-readable.
+
+Each request is logged once, by `RequestLogMiddleware` (the servers' own access logs are off) and every log
+record written while it is served carries its request id.
+"""
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from typing import Any
+
+import structlog
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import EmailMessage
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject, empty
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's (or proxy's) request id is kept when it is a plain token; anything else gets a fresh one.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_current_request: ContextVar[HttpRequest | None] = ContextVar("firebreak_request", default=None)
+
+# The `extra={...}` fields of standard-library records that become fields of the event.
+EXTRA_FIELDS = ["method", "path", "status", "duration_ms", "to", "subject", "body"]
+access_logger = logging.getLogger("firebreak.request")
+email_logger = logging.getLogger("firebreak.email")
+
+
+def _loaded_user(request: HttpRequest) -> Any:
+    """The request's user if something already loaded it (never a query just for the log line)."""
+    user = request.__dict__.get("user")
+    if isinstance(user, SimpleLazyObject):
+        wrapped = user._wrapped
+        return None if wrapped is empty else wrapped
+    return user
+
+
+def request_fields(request: HttpRequest) -> dict[str, Any]:
+    """request_id, org and user_id (or api_token) of a request, those that are known."""
+    fields: dict[str, Any] = {"request_id": getattr(request, "request_id", None)}
+    organization = getattr(request, "organization", None)
+    token = getattr(request, "auth", None)  # DRF copies the authenticated API token onto the Django request
+    if organization is None:
+        organization = getattr(token, "organization", None)
+    if organization is not None:
+        fields["org"] = organization.slug
+    user = _loaded_user(request)
+    if getattr(user, "is_authenticated", False) and getattr(user, "pk", None) is not None:
+        fields["user_id"] = user.pk
+    if getattr(token, "prefix", None):
+        fields["api_token"] = token.prefix
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def add_request_context(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: the fields of the request being served, read when the record is written (the org
+    and the user are known only once the view resolved them)."""
+    request = _current_request.get()
+    if request is not None:
+        for key, value in request_fields(request).items():
+            event_dict.setdefault(key, value)
+    return event_dict
+
+
+class RequestLogMiddleware:
+    """Give each request an id (kept from X-Request-ID when sane, echoed back) and log it once when answered."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        token = _current_request.set(request)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request.request_id
+            access_logger.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            return response
+        finally:
+            _current_request.reset(token)
+
+
+def _readable_access_line(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Development: an access line reads "GET /o/demo/ 200 12.5ms" instead of a list of fields."""
+    if event_dict.get("logger") == access_logger.name and event_dict.get("event") == "request":
+        method, path, status = (event_dict.pop(key, "") for key in ("method", "path", "status"))
+        event_dict["event"] = f"{method} {path} {status} {event_dict.pop('duration_ms', '')}ms"
+    return event_dict
+
+
+def _shared_processors() -> list[Any]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        add_request_context,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+
+
+def logging_config(*, json_lines: bool, level: str) -> dict[str, Any]:
+    """The LOGGING dict of settings.py, and structlog configured to write through it."""
+    shared = _shared_processors()
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    renderer = (
+        [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+        if json_lines
+        else [_readable_access_line, structlog.dev.ConsoleRenderer(colors=False)]
+    )
+    return {
+        "version": 1,
+        # Replaces Django's default configuration instead of adding to it: its own console handler on the
+        # "django" logger is what printed every runserver line twice.
+        "disable_existing_loggers": False,
+        "formatters": {
+            "structlog": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "foreign_pre_chain": [*shared, structlog.stdlib.ExtraAdder(allow=EXTRA_FIELDS)],
+                "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
+            }
+        },
+        "filters": {"no_beat_ticks": {"()": "config.logging.NoBeatTicks"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structlog"}},
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # Every logger propagates to the root's one handler: none has a handler of its own.
+            "django": {"handlers": [], "level": level, "propagate": True},
+            # 4xx answers are in the access line already; 5xx keep their traceback here.
+            "django.request": {"level": "ERROR"},
+            "django.server": {"level": "ERROR"},
+            # daphne's `runserver` access log: replaced by RequestLogMiddleware's line.
+            "django.channels.server": {"level": "ERROR"},
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
+            # A line per task received and done and per beat tick (the sweepers run every few seconds) would
+            # bury everything else; failures are still logged at ERROR, beat's start and errors are kept.
+            "celery.beat": {"filters": ["no_beat_ticks"]},
+            "celery.worker.strategy": {"level": "WARNING"},
+            "celery.app.trace": {"level": "WARNING"},
+            # httpx logs every request with its URL at INFO: chat and webhook URLs carry their secret tokens.
+            "httpx": {"level": "WARNING"},
+        },
+    }
+
+
+class NoBeatTicks(logging.Filter):
+    """Drops Celery beat's "Scheduler: Sending due task ..." line, written for every tick of every schedule."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Scheduler: Sending due task")
+
+
+class EmailLogBackend(BaseEmailBackend):
+    """The email backend when no EMAIL_URL is configured: each message is one INFO log record (recipients,
+    subject, body), so a development invitation link can be read in the log — never a WARNING, and never a
+    message printed raw across many lines of a JSON log."""
+
+    def send_messages(self, email_messages: Iterable[EmailMessage]) -> int:
+        sent = 0
+        for message in email_messages:
+            email_logger.info(
+                "email not sent (no EMAIL_URL): logged instead",
+                extra={"to": ", ".join(message.recipients()), "subject": message.subject, "body": message.body},
+            )
+            sent += 1
+        return sent
