@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AlertingConfig(AppConfig):
     name = "alerting"
     verbose_name = "Alerting"
+
+    def ready(self) -> None:
+        from alerting import home
+
+        home.register()

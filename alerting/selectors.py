@@ -4,12 +4,13 @@ import hashlib
 import secrets
 import threading
 import time
+from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
-from alerting.models import Alert, AlertGroup, AlertGroupStatus, Integration, IntegrationKind
+from alerting.models import Alert, AlertGroup, AlertGroupStatus, Integration, IntegrationKind, PagingStatus
 from orgs.models import Organization
 
 PAGERDUTY_PATH = "/integrations/pagerduty/v2/enqueue"
@@ -118,3 +119,28 @@ def alert_group_get(*, organization: Organization, uuid: str) -> AlertGroup:
 
 def alert_list(*, group: AlertGroup, limit: int = 100) -> list[Alert]:
     return list(Alert.objects.filter(group=group).order_by("-received_at", "-id")[:limit])
+
+
+def alert_group_waiting(*, organization: Organization, now: datetime) -> QuerySet[AlertGroup]:
+    """Triggered groups nobody has acknowledged (the sidebar's count): unanswered first, silenced last, newest
+    first otherwise (home page)."""
+    order = Case(
+        When(paging_status=PagingStatus.UNANSWERED, then=Value(0)),
+        When(silenced_until__gt=now, then=Value(2)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        alert_group_list(organization=organization, status=AlertGroupStatus.TRIGGERED)
+        .annotate(wait_order=order)
+        .order_by("wait_order", "-last_seen", "-id")
+    )
+
+
+def alert_group_waiting_counts(*, organization: Organization, now: datetime) -> dict[str, int]:
+    """How many triggered groups wait: in all, unanswered (every escalation step ran), and silenced, in one query."""
+    return alert_group_list(organization=organization, status=AlertGroupStatus.TRIGGERED).aggregate(
+        total=Count("pk"),
+        unanswered=Count("pk", filter=Q(paging_status=PagingStatus.UNANSWERED)),
+        silenced=Count("pk", filter=Q(silenced_until__gt=now)),
+    )

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from incidents.models import (
     OPEN_STATUSES,
+    TERMINAL_STATUSES,
     Incident,
     IncidentRole,
     IncidentService,
@@ -251,3 +252,24 @@ def open_incident_choices(*, organization: Organization, exclude: Incident | Non
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return qs.order_by("-number")
+
+
+def incident_open_board(*, organization: Organization) -> list[Incident]:
+    """Open real incidents (drills are not fires) worst severity first, oldest first within one (home page)."""
+    return list(
+        incident_list_queryset()
+        .filter(organization=organization, status__in=OPEN_STATUSES, is_drill=False)
+        .order_by("severity__rank", "declared_at", "number")
+    )
+
+
+def task_open_list_for_assignee(*, organization: Organization, user: User) -> QuerySet[IncidentTask]:
+    """Tasks assigned to `user` and not done, on incidents still being worked (not closed, declined, merged or
+    canceled), worst incident first (home page)."""
+    return (
+        IncidentTask.objects.for_org(organization)
+        .filter(assignee=user, completed_at=None)
+        .exclude(incident__status__in=TERMINAL_STATUSES)
+        .select_related("incident__severity", "role")
+        .order_by("incident__severity__rank", "incident__number", "created_at", "id")
+    )

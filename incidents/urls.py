@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:number>/notes/", views.incident_note_add, name="incident-note-add"),
     path("<int:number>/updates/", views.incident_status_update, name="incident-status-update"),
     path("<int:number>/timeline/<int:event_id>/pin/", views.incident_event_pin, name="incident-event-pin"),
+    path("<int:number>/blast-radius/<slug:slug>/page/", views.incident_page_dependent, name="incident-page-dependent"),
     # settings: severities, roles and incident types of the org
     path("settings/", config_views.incident_settings, name="incident-settings"),
     path("settings/severities/new/", config_views.severity_create, name="severity-create"),

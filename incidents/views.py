@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from incidents import actions, selectors
+from incidents import actions, blast_radius, selectors
 from incidents.forms import (
     IncidentDeclareForm,
     IncidentFilterForm,
@@ -34,10 +35,10 @@ from incidents.forms import (
     TransitionForm,
 )
 from incidents.models import MILESTONES, Incident, IncidentStatus, TimelineKind
+from oncall.actions import manual_paging
 from orgs.permissions import RESPONDER, role_required
 from orgs.tenancy import Actor
 from orgs.web import form_add_validation_error, paginate
-from services import selectors as service_selectors
 
 DETAIL = "incidents/incident_detail.html"
 
@@ -50,22 +51,6 @@ def incident_redirect(incident: Incident, anchor: str = "") -> HttpResponse:
     if anchor:
         response["Location"] += f"#{anchor}"
     return response
-
-
-def blast_radius(incident: Incident) -> list[Any]:
-    """Services that depend on any affected service (not affected themselves), nearest first, in two queries."""
-    affected = [link.service for link in incident.service_links.all()]
-    if not affected:
-        return []
-    graph = service_selectors.dependency_graph(organization=incident.organization)
-    affected_ids = {service.pk for service in affected}
-    nearest: dict[int, Any] = {}
-    for service in affected:
-        for reached in service_selectors.blast_radius(service=service, graph=graph):
-            known = nearest.get(reached.service.pk)
-            if reached.service.pk not in affected_ids and (known is None or reached.distance < known.distance):
-                nearest[reached.service.pk] = reached
-    return sorted(nearest.values(), key=lambda r: (r.distance, r.service.tier, r.service.name))
 
 
 def timeline_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
@@ -105,7 +90,7 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
         "tasks_done": sum(1 for task in tasks if task.completed_at),
         "members": list(selectors.member_choices(organization=incident.organization)) if can_respond else [],
         "severities": list(selectors.severity_list(organization=incident.organization)),
-        "blast_radius": blast_radius(incident),
+        "blast_radius": blast_radius.dependents(incident, timezone.now()),
         "alert_groups": list(incident.alert_groups.select_related("service").order_by("-last_seen", "-id")),
         "milestones": [(name, getattr(incident, name)) for name in MILESTONES],
         "kinds": TimelineKind.choices,
@@ -429,4 +414,56 @@ def incident_event_pin(request: HttpRequest, org_slug: str, number: int, event_i
         "Pinned to the top of the timeline." if form.data.get("pinned") else "Unpinned.",
         "The event was not pinned",
         "timeline",
+    )
+
+
+# --- blast radius: page whoever is on call for a dependent service -------------------------------------
+
+
+def dependent_page_message(incident: Incident, dependent: blast_radius.Dependent) -> str:
+    hops = "directly" if dependent.distance == 1 else f"through {dependent.distance} hops"
+    return (
+        f"{dependent.service.name} depends {hops} on a service affected by {incident.reference} "
+        f"({incident.title}). Check whether it is impacted."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(RESPONDER)
+def incident_page_dependent(request: HttpRequest, org_slug: str, number: int, slug: str) -> HttpResponse:
+    """Page whoever is on call now for a service in the blast radius (else its owner team), after a confirmation;
+    oncall's manual paging sends it and records it on the timeline."""
+    incident = get_incident(request, number)
+    dependent = blast_radius.dependent_get(incident, slug, timezone.now())
+    service = dependent.service
+    names = ", ".join(user.display_name for user in dependent.oncall)
+    who = f"{names} (on call for {service.name})" if dependent.oncall else f"team {service.owner_team}"
+    form = Form(request.POST)  # no fields: it only carries a refusal's reason to the incident page
+    form.is_valid()
+    try:
+        if not dependent.can_page:
+            raise ValidationError(f"Nobody is on call for {service.name} and it has no owner team.")
+        if request.method == "POST":
+            manual_paging.incident_page(
+                incident=incident,
+                actor=Actor.from_request(request),
+                message=dependent_page_message(incident, dependent),
+                users=dependent.oncall,
+                team=dependent.team,
+            )
+            messages.success(request, f"Paged {who} about {incident.reference}.")
+            return incident_redirect(incident, "blast-radius")
+    except ValidationError as exc:
+        form_add_validation_error(form, exc)
+        return refuse(request, incident, form, f"Nobody was paged for {service.name}")
+    return render(
+        request,
+        "components/confirm.html",
+        {
+            "title": f"Page {who}?",
+            "body": f"{dependent_page_message(incident, dependent)} The page goes out now through their "
+            "notification rules and is recorded on the incident's timeline.",
+            "confirm_label": "Page now",
+            "cancel_url": f"{incident_redirect(incident)['Location']}#blast-radius",
+        },
     )

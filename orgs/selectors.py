@@ -115,3 +115,8 @@ def audit_event_list(
 
 def audit_event_actions(*, organization: Organization) -> list[str]:
     return list(AuditEvent.objects.for_org(organization).values_list("action", flat=True).distinct().order_by("action"))
+
+
+def team_ids_for_user(*, organization: Organization, user: User) -> set[int]:
+    """Ids of the org's teams the person belongs to."""
+    return set(TeamMembership.objects.for_org(organization).filter(user=user).values_list("team_id", flat=True))

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from orgs import views
+from orgs import home_views, views
 
 app_name = "orgs"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", home_views.dashboard, name="dashboard"),
+    path("settings/", home_views.organization_settings, name="organization-settings"),
     path("members/", views.member_list, name="member-list"),
     path("members/invite/", views.invitation_create, name="invitation-create"),
     path("members/<uuid:uuid>/role/", views.member_role_change, name="member-role-change"),

@@ -1,4 +1,4 @@
-"""Pages of the orgs app: accounts, org dashboard, members, invitations, teams, tokens, audit log."""
+"""Pages of the orgs app: accounts, members, invitations, teams, tokens, audit log (home and settings: home_views)."""
 
 from typing import Any
 from urllib.parse import urlencode
@@ -196,16 +196,6 @@ class AuditedPasswordResetConfirmView(PasswordResetConfirmView):
             ip = self.request.META.get("REMOTE_ADDR") or None
             actions.user_password_changed(user=form.user, actor=Actor(user=form.user, ip_address=ip), via="reset")
         return response
-
-
-# --- dashboard -------------------------------------------------------------------------------------
-
-
-@require_GET
-def dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
-    stats = selectors.organization_stats(organization=request.organization)
-    recent = selectors.audit_event_list(organization=request.organization)[:8]
-    return render(request, "orgs/dashboard.html", {"stats": stats, "recent_events": recent})
 
 
 # --- members and invitations ----------------------------------------------------------------------

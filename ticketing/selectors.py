@@ -1,8 +1,8 @@
 """Reads of the ticketing app shared by pages, the API, the incident panel and retrospectives."""
 
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Case, DateField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, DateField, F, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -86,3 +86,19 @@ def follow_ups_of_retrospective(*, retrospective: object) -> list[FollowUp]:
     """The action items of a retrospective, overdue and open first."""
     qs = FollowUp.objects.filter(retrospective=retrospective).select_related("owner", "organization")
     return list(_ordered(qs, timezone.now().date()))
+
+
+def follow_up_due_for_owner(*, organization: Organization, owner: User, today: date, days: int) -> QuerySet[FollowUp]:
+    """The owner's open follow-ups overdue or due within `days` days of `today`, overdue first (home page)."""
+    return follow_up_list(organization=organization, status="open", owner=owner, today=today).filter(
+        due_date__lte=today + timedelta(days=days)
+    )
+
+
+def follow_up_due_counts(*, organization: Organization, owner: User, today: date, days: int) -> dict[str, int]:
+    """How many open follow-ups the owner has: in all, due within `days` days (or overdue), overdue; one query."""
+    return follow_up_list(organization=organization, status="open", owner=owner, today=today).aggregate(
+        open=Count("pk"),
+        due=Count("pk", filter=Q(due_date__lte=today + timedelta(days=days))),
+        overdue=Count("pk", filter=Q(due_date__lt=today)),
+    )

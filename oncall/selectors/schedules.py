@@ -214,3 +214,45 @@ def schedule_policy_names(*, schedule: Schedule) -> list[str]:
             ).values_list("step__policy__name", flat=True)
         )
     )
+
+
+@dataclass
+class ScheduleNow:
+    """A schedule, who is on call on it now and next, and those people by id."""
+
+    schedule: Schedule
+    now_next: NowNext
+    users: dict[int, User]
+
+
+def schedule_board(*, organization: Organization, now: datetime) -> list[ScheduleNow]:
+    """Every schedule of the org with who is on call at `now` and who is next, by name (the home page).
+
+    The same rows and rotation as `schedule_now_next`, loaded for all schedules at once: six queries
+    whatever the number of schedules, layers and overrides.
+    """
+    end = now + LOOKAHEAD
+    member_ids = active_member_ids(organization=organization)
+    schedules = list(schedule_list(organization=organization))
+    members = ScheduleLayerMember.objects.order_by("position")
+    layers: dict[int, list[ScheduleLayer]] = {}
+    for layer in ScheduleLayer.objects.for_org(organization).prefetch_related(Prefetch("members", queryset=members)):
+        layers.setdefault(layer.schedule_id, []).append(layer)
+    overrides: dict[int, list[rotation.OverrideSpec]] = {}
+    for o in ScheduleOverride.objects.for_org(organization).filter(starts_at__lt=end, ends_at__gt=now):
+        if o.user_id in member_ids:
+            spec = rotation.OverrideSpec(o.pk, o.user_id, o.starts_at, o.ends_at, o.covers_id)
+            overrides.setdefault(o.schedule_id, []).append(spec)
+    found = []
+    for schedule in schedules:
+        schedule.organization = organization
+        shifts = rotation.resolve_shifts(
+            layers=[layer_spec(layer, member_ids) for layer in layers.get(schedule.pk, [])],
+            overrides=overrides.get(schedule.pk, []),
+            time_zone=schedule.time_zone,
+            start=now,
+            end=end,
+        )
+        found.append((schedule, now_next(shifts, now)))
+    users = users_by_id({shift.user_id for _, nn in found for shift in (nn.current, nn.following) if shift})
+    return [ScheduleNow(schedule=schedule, now_next=nn, users=users) for schedule, nn in found]

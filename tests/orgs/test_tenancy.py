@@ -169,6 +169,7 @@ PAGE_LOOKUPS: dict[str, Callable[[OrgA], dict[str, str]]] = {
     "incidents:incident-create": lambda a: {},
     "incidents:incident-task-toggle": lambda a: {"number": str(a.incident.number), "uuid": str(a.task.uuid)},
     "incidents:incident-event-pin": lambda a: {"number": str(a.incident.number), "event_id": str(a.note.pk)},
+    "incidents:incident-page-dependent": lambda a: {"number": str(a.incident.number), "slug": a.service.slug},
     "incidents:severity-update": lambda a: {"name": a.severity.name},
     "incidents:severity-delete": lambda a: {"name": a.severity.name},
     "incidents:incident-role-update": lambda a: {"slug": a.incident_role.slug},

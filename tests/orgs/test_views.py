@@ -956,6 +956,7 @@ class Endpoint:
 
 ENDPOINTS = [
     Endpoint("dashboard", "GET", "/o/acme/", {}, (200, 200, 200, 200)),
+    Endpoint("organization-settings", "GET", "/o/acme/settings/", {}, (403, 403, 200, 200)),
     Endpoint("member-list", "GET", "/o/acme/members/", {}, (200, 200, 200, 200)),
     Endpoint("invitation-create", "POST", "/o/acme/members/invite/", {"email": "x@example.test", "role": "viewer"},
              (403, 403, 302, 302)),
@@ -1176,11 +1177,11 @@ def test_org_switcher_lists_only_the_users_orgs(org, other_org, owner, make_memb
     assert "Globex" not in html
 
 
-# The sidebar entries every member sees, in order, before the catalog and organization sections.
+# The sidebar entries every member sees, in order, before the organization section.
 EVERYONE = [
+    "Home",
     "Incidents",
     "Alerts",
-    "Overview",
     "Follow-ups",
     "My on-call",
     "Schedules",
@@ -1196,8 +1197,8 @@ EVERYONE = [
     [
         ("viewer", [*EVERYONE, "Services", "Teams", "Members"]),
         ("responder", [*EVERYONE, "Services", "Teams", "Members"]),
-        ("admin", [*EVERYONE, "Services", "Teams", "Members", "API tokens", "Audit log"]),
-        ("owner", [*EVERYONE, "Services", "Teams", "Members", "API tokens", "Audit log"]),
+        ("admin", [*EVERYONE, "Services", "Teams", "Members", "API tokens"]),
+        ("owner", [*EVERYONE, "Services", "Teams", "Members", "API tokens"]),
     ],
 )
 def test_navigation_names_the_areas_the_role_can_use(org, owner, make_member, client_for, role, labels):
@@ -1208,11 +1209,11 @@ def test_navigation_names_the_areas_the_role_can_use(org, owner, make_member, cl
     assert nav_labels(html) == labels
 
 
-def test_dashboard_counts_the_org(org, owner, responder, payments, member_client):
+def test_organization_settings_counts_the_org(org, owner, responder, payments, member_client):
     InvitationFactory(organization=org)
     api_token_for(org, "viewer")
 
-    response = member_client.get("/o/acme/")
+    response = member_client.get("/o/acme/settings/")
 
     assert response.context["stats"] == {"members": 2, "teams": 1, "tokens": 1, "pending_invitations": 1}
 
