@@ -557,16 +557,22 @@ def test_integration_list_shows_kind_service_state_and_dropped_events(scene):
 def test_create_shows_the_key_exactly_once(scene):
     client = scene.client("admin")
 
-    response = client.post(
+    posted = client.post(
         f"{scene.base}integrations/new/",
         {"name": "Prometheus prod", "kind": "alertmanager", "service": "payments", "rate_limit_per_minute": "600"},
     )
+    response = client.get(posted["Location"])
+    again = client.get(posted["Location"])
 
     content = response.content.decode()
     (key,) = KEY_SHAPE.findall(content)
     integration = Integration.objects.get(name="Prometheus prod")
+    assert (posted.status_code, posted["Location"]) == (303, f"{scene.base}integrations/{integration.uuid}/key/")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"].split(", ")
+    assert (again.status_code, KEY_SHAPE.findall(again.content.decode())) == (200, [])
+    assert key not in again.content.decode()
+    assert "The key was already shown." in again.content.decode()
     assert actions.integration_authenticate(key=key) == integration
     assert (integration.kind, integration.service, integration.rate_limit_per_minute) == (
         "alertmanager",
@@ -583,6 +589,7 @@ def test_create_pagerduty_gives_the_enqueue_url_and_a_curl_with_the_routing_key(
     response = scene.client("admin").post(
         f"{scene.base}integrations/new/",
         {"name": "PD 2", "kind": "pagerduty_v2", "service": "search", "rate_limit_per_minute": "60000"},
+        follow=True,
     )
 
     content = response.content.decode()
@@ -678,9 +685,11 @@ def test_regenerate_confirms_then_shows_the_new_key_once_and_the_old_one_stops(s
     client = scene.client("admin")
 
     confirm = client.get(url)
-    response = client.post(url)
+    response = client.post(url, follow=True)
 
     (new,) = KEY_SHAPE.findall(response.content.decode())
+    assert response.redirect_chain == [(f"{scene.base}integrations/{scene.pagerduty.uuid}/key/", 303)]
+    assert "New key for “PagerDuty events”" in response.content.decode()
     assert KEY_SHAPE.findall(confirm.content.decode()) == []
     assert "stops working at once" in confirm.content.decode()
     assert "no-store" in response["Cache-Control"].split(", ")
@@ -760,11 +769,18 @@ def page_urls(scene: Scene, group: AlertGroup) -> dict[str, str]:
         "integration-update": f"{integration}/edit/",
         "integration-regenerate": f"{integration}/regenerate/",
         "integration-delete": f"{integration}/delete/",
+        "integration-key": f"{integration}/key/",
     }
 
 
 READ_PAGES = ("queue", "detail", "integrations")
-ADMIN_PAGES = ("integration-create", "integration-update", "integration-regenerate", "integration-delete")
+ADMIN_PAGES = (
+    "integration-create",
+    "integration-update",
+    "integration-regenerate",
+    "integration-delete",
+    "integration-key",
+)
 
 
 @pytest.mark.parametrize("role", ["viewer", "responder", "admin", "owner"])

@@ -182,7 +182,7 @@ PAGE_LOOKUPS: dict[str, Callable[[OrgA], dict[str, str]]] = {
     },
     **{
         f"alerting:integration-{name}": lambda a: {"uuid": str(a.integration.uuid)}
-        for name in ("update", "regenerate", "delete")
+        for name in ("update", "regenerate", "delete", "key")
     },
 }
 
