@@ -73,12 +73,34 @@ def incident_types_seed(*, organization: Organization) -> None:
         )
 
 
+TRIAGE_TITLE = "Search results stale in eu-west-1b"
+
+
+def triage_seed(*, organization: Organization) -> None:
+    """A fresh SEV3 in triage, declared from an alert, that nobody has taken command of yet: the home page
+    shows it with a loud "No commander". Added once, also to demo orgs seeded before it existed."""
+    if Incident.objects.for_org(organization).filter(title=TRIAGE_TITLE).exists():
+        return
+    services = Service.objects.for_org(organization).filter(slug="search")
+    actions.incident_declare(
+        organization=organization,
+        actor=Actor.system(),  # declared automatically: no declarer, so no commander yet
+        title=TRIAGE_TITLE,
+        severity=Severity.objects.for_org(organization).get(name="SEV3"),
+        services=list(services),
+        summary="The search health check fails in one zone; results may be minutes old.",
+        status="triage",
+        started_at=timezone.now() - timedelta(minutes=12),
+    )
+
+
 @transaction.atomic
 def seed_demo(*, organization: Organization) -> list[Incident]:
     """Create the demo incident types, and the demo incidents unless the org already has incidents."""
     actions.organization_defaults_ensure(organization=organization)
     incident_types_seed(organization=organization)
     if Incident.objects.for_org(organization).exists():
+        triage_seed(organization=organization)
         return []
     rng = random.Random(42)
     people = list(User.objects.filter(memberships__organization=organization).order_by("email"))
@@ -144,4 +166,5 @@ def seed_demo(*, organization: Organization) -> list[Incident]:
     )
     actions.incident_transition(incident=live, status="identified", actor=Actor(user=dana))
     created.append(live)
+    triage_seed(organization=organization)
     return created
