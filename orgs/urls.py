@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orgs import home_views, views
+from orgs import home_views, token_views, views
 
 app_name = "orgs"
 
@@ -19,8 +19,9 @@ urlpatterns = [
     path("teams/<slug:slug>/delete/", views.team_delete, name="team-delete"),
     path("teams/<slug:slug>/members/add/", views.team_member_add, name="team-member-add"),
     path("teams/<slug:slug>/members/<uuid:uuid>/remove/", views.team_member_remove, name="team-member-remove"),
-    path("tokens/", views.api_token_list, name="api-token-list"),
-    path("tokens/new/", views.api_token_create, name="api-token-create"),
-    path("tokens/<uuid:uuid>/revoke/", views.api_token_revoke, name="api-token-revoke"),
+    path("tokens/", token_views.api_token_list, name="api-token-list"),
+    path("tokens/new/", token_views.api_token_create, name="api-token-create"),
+    path("tokens/<uuid:uuid>/created/", token_views.api_token_created, name="api-token-created"),
+    path("tokens/<uuid:uuid>/revoke/", token_views.api_token_revoke, name="api-token-revoke"),
     path("audit/", views.audit_event_list, name="audit-event-list"),
 ]

@@ -1,4 +1,5 @@
-"""Pages of the orgs app: accounts, members, invitations, teams, tokens, audit log (home and settings: home_views)."""
+"""Pages of the orgs app: accounts, members, invitations, teams, audit log (home and settings: home_views; API
+tokens: token_views; the profile: profile_views)."""
 
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +21,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orgs import actions, selectors
 from orgs.api.errors import json_not_found
 from orgs.forms import (
-    ApiTokenForm,
     AuditFilterForm,
     EmailAuthenticationForm,
     InvitationForm,
@@ -421,54 +421,6 @@ def team_member_remove(request: HttpRequest, org_slug: str, slug: str, uuid: str
     actions.team_member_remove(team=team, user=user, actor=Actor.from_request(request))
     messages.success(request, f"{user.display_name} left {team.name}.")
     return redirect("orgs:team-detail", org_slug=org_slug, slug=team.slug)
-
-
-# --- API tokens -----------------------------------------------------------------------------------
-
-
-@require_GET
-@role_required(ADMIN)
-def api_token_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    tokens = paginate(request, selectors.api_token_list(organization=request.organization))
-    return render(request, "orgs/api_token_list.html", {"page": tokens})
-
-
-@require_http_methods(["GET", "POST"])
-@role_required(ADMIN)
-def api_token_create(request: HttpRequest, org_slug: str) -> HttpResponse:
-    form = ApiTokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            token, raw = actions.api_token_create(
-                organization=request.organization, actor=Actor.from_request(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form_add_validation_error(form, exc)
-        else:
-            response = render(request, "orgs/api_token_created.html", {"token": token, "secret": raw})
-            response["Cache-Control"] = "no-store"
-            return response
-    return render(request, "orgs/api_token_form.html", {"form": form}, status=400 if form.errors else 200)
-
-
-@require_http_methods(["GET", "POST"])
-@role_required(ADMIN)
-def api_token_revoke(request: HttpRequest, org_slug: str, uuid: str) -> HttpResponse:
-    token = selectors.api_token_get(organization=request.organization, uuid=uuid)
-    if request.method == "POST":
-        actions.api_token_revoke(token=token, actor=Actor.from_request(request))
-        messages.success(request, f"Token “{token.name}” revoked. Requests using it now get 401.")
-        return redirect("orgs:api-token-list", org_slug=org_slug)
-    return render(
-        request,
-        "components/confirm.html",
-        {
-            "title": f"Revoke token “{token.name}”?",
-            "body": f"Anything using the token {token.prefix}… stops working at once. This cannot be undone.",
-            "confirm_label": "Revoke token",
-            "cancel_url": org_url(request, "api-token-list"),
-        },
-    )
 
 
 # --- audit log ------------------------------------------------------------------------------------

@@ -139,6 +139,7 @@ PAGE_LOOKUPS: dict[str, Callable[[OrgA], dict[str, str]]] = {
     "orgs:team-member-add": lambda a: {"slug": a.team.slug},
     "orgs:team-member-remove": lambda a: {"slug": a.team.slug, "uuid": str(a.second_member.user.uuid)},
     "orgs:api-token-revoke": lambda a: {"uuid": str(a.token.uuid)},
+    "orgs:api-token-created": lambda a: {"uuid": str(a.token.uuid)},
     "services:service-list": lambda a: {},
     "services:service-create": lambda a: {},
     "services:service-hygiene": lambda a: {},

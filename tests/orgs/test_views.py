@@ -803,14 +803,21 @@ def test_admin_creates_a_token_and_sees_the_secret_once(org, admin, client_for):
     client = client_for(admin)
 
     form = client.get("/o/acme/tokens/new/")
-    created = client.post("/o/acme/tokens/new/", {"name": "Alertmanager", "role": "responder"})
+    posted = client.post("/o/acme/tokens/new/", {"name": "Alertmanager", "role": "responder"})
+    created = client.get(posted["Location"])
+    refreshed = client.get(posted["Location"])
 
     token = ApiToken.objects.get()
     secret = created.context["secret"]
     assert form.status_code == 200
+    assert (posted.status_code, posted["Location"]) == (303, f"/o/acme/tokens/{token.uuid}/created/")
     assert created.status_code == 200
-    assert created["Cache-Control"] == "no-store"
+    assert "no-store" in created["Cache-Control"].split(", ")
     assert created.content.decode().count(secret) == 2  # the box and the curl example
+    assert refreshed.context["secret"] is None
+    assert secret not in refreshed.content.decode()
+    assert "The token was already shown." in refreshed.content.decode()
+    assert ApiToken.objects.count() == 1
     assert actions.api_token_authenticate(raw=secret) == token
     assert (token.organization, token.name, token.role, token.created_by) == (
         org,
@@ -980,7 +987,8 @@ ENDPOINTS = [
     Endpoint("api-token-list", "GET", "/o/acme/tokens/", {}, (403, 403, 200, 200)),
     Endpoint("api-token-create-form", "GET", "/o/acme/tokens/new/", {}, (403, 403, 200, 200)),
     Endpoint("api-token-create", "POST", "/o/acme/tokens/new/", {"name": "CI", "role": "viewer"},
-             (403, 403, 200, 200)),
+             (403, 403, 303, 303)),
+    Endpoint("api-token-created", "GET", "/o/acme/tokens/{token}/created/", {}, (403, 403, 200, 200)),
     Endpoint("api-token-revoke-confirm", "GET", "/o/acme/tokens/{token}/revoke/", {}, (403, 403, 200, 200)),
     Endpoint("api-token-revoke", "POST", "/o/acme/tokens/{token}/revoke/", {}, (403, 403, 302, 302)),
     Endpoint("audit-event-list", "GET", "/o/acme/audit/", {}, (403, 403, 200, 200)),
