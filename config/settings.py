@@ -176,7 +176,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # In process, plus a spool under var/ that carries the worker's pushes to the web process's browsers.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "core.channel_layer.EmbeddedChannelLayer",
+            "CONFIG": {"spool_dir": str(VAR_DIR / "live")},
+        }
+    }
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")

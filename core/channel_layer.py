@@ -3,7 +3,8 @@ carries the pushes of other processes (the Celery worker, a management command) 
 
 Channels' InMemoryChannelLayer only reaches consumers of its own process, so a push made by the worker (a group
 turning "unanswered" after its last escalation step) went nowhere. Here a process that serves websockets (it has
-created a consumer's channel) delivers its own pushes in memory, as before, and reads the spool: every message
+created a consumer's channel) delivers its own pushes in memory, on the loop its consumers run on whichever
+thread sends them, and reads the spool: every message
 another process wrote there since it started serving, about five times a second. A process that serves no
 websocket writes its `group_send`s to the spool instead, one small JSON file each (written aside, then renamed
 into place, so a reader never sees half a file).
@@ -35,9 +36,7 @@ SUFFIX = ".json"
 class EmbeddedChannelLayer(InMemoryChannelLayer):
     """InMemoryChannelLayer whose group messages also cross processes through a spool directory."""
 
-    def __init__(
-        self, spool_dir: str, poll_interval: float = 0.2, spool_ttl: float = 30.0, **kwargs: Any
-    ) -> None:
+    def __init__(self, spool_dir: str, poll_interval: float = 0.2, spool_ttl: float = 30.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spool_dir = Path(spool_dir)
         self.poll_interval = poll_interval
@@ -45,6 +44,7 @@ class EmbeddedChannelLayer(InMemoryChannelLayer):
         self.serving_since_ns: int | None = None
         self._seen: set[str] = set()
         self._poller: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- serving websockets: local delivery plus what other processes spooled -----------------------------
 
@@ -57,7 +57,7 @@ class EmbeddedChannelLayer(InMemoryChannelLayer):
         if self.serving_since_ns is None:
             self.serving_since_ns = time.time_ns()
             self._ensure_dir()
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         if self._poller is None or self._poller.done() or self._poller.get_loop() is not loop:
             self._poller = loop.create_task(self._poll_forever(), name="embedded-channel-layer-spool")
 
@@ -91,6 +91,13 @@ class EmbeddedChannelLayer(InMemoryChannelLayer):
 
     async def group_send(self, group: str, message: dict) -> None:
         if self.serving_since_ns is not None:
+            serving = self._loop
+            if serving is not None and serving.is_running() and serving is not asyncio.get_running_loop():
+                # Another thread of the web process (the ingest writer, a push thread): the consumers' queues
+                # belong to the serving loop, and asyncio queues are not thread-safe.
+                delivery = asyncio.run_coroutine_threadsafe(super().group_send(group, message), serving)
+                await asyncio.wrap_future(delivery)
+                return
             await super().group_send(group, message)
             return
         assert isinstance(message, dict), "Message is not a dict"

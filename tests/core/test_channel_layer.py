@@ -102,3 +102,27 @@ async def test_a_bad_group_name_is_refused_before_anything_is_written(tmp_path):
         await worker.group_send("not a valid group!", {"type": "x"})
 
     assert (tmp_path / "spool").exists() is False
+
+
+async def test_a_push_from_another_thread_of_the_web_process_is_delivered_on_the_consumers_loop(tmp_path):
+    web, _ = web_and_worker(tmp_path, poll_interval=60)
+    channel = await web.new_channel()
+    await web.group_add("org.1.alerts", channel)
+    consumers_loop = asyncio.get_running_loop()
+    queued_on = []
+    send = web.send
+
+    async def recording_send(channel_name: str, message: dict) -> None:
+        queued_on.append(asyncio.get_running_loop())
+        await send(channel_name, message)
+
+    web.send = recording_send
+
+    def from_a_thread() -> None:  # as the ingest writer thread does after its commit
+        asyncio.run(web.group_send("org.1.alerts", {"type": "alert.group", "html": "from a thread"}))
+
+    await asyncio.to_thread(from_a_thread)
+
+    assert await asyncio.wait_for(web.receive(channel), timeout=2) == {"type": "alert.group", "html": "from a thread"}
+    assert queued_on == [consumers_loop]
+    assert spooled(tmp_path) == []
