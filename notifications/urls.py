@@ -9,6 +9,7 @@ urlpatterns = [
     path("<uuid:uuid>/retry/", views.notification_retry, name="notification-retry"),
     path("settings/", views.notification_settings, name="notification-settings"),
     path("settings/methods/new/", views.contact_method_create, name="contact-method-create"),
+    path("settings/methods/<uuid:uuid>/secret/", views.contact_method_secret, name="contact-method-secret"),
     path("settings/methods/<uuid:uuid>/verify/", views.contact_method_verify, name="contact-method-verify"),
     path(
         "settings/methods/<uuid:uuid>/send-verification/",

@@ -13,8 +13,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.reveal import reveal_stash, reveal_take, see_other
 from notifications import actions, selectors
 from notifications.forms import (
     PLACEHOLDERS,
@@ -125,13 +127,30 @@ def contact_method_create(request: HttpRequest, org_slug: str) -> HttpResponse:
             form_add_validation_error(form, exc)
         else:
             if secret:
-                return render(request, "notifications/contact_method_secret.html", {"method": method, "secret": secret})
+                reveal_stash(request, _secret_reveal_name(method), True)
+                return see_other(
+                    reverse("notifications:contact-method-secret", kwargs={"org_slug": org_slug, "uuid": method.uuid})
+                )
             if method.kind == ContactKind.EMAIL:
                 messages.success(request, f"We emailed a confirmation link to {method.address}. Open it to verify.")
             else:
                 messages.success(request, f"We sent a 6-digit code to {method.address}. Type it below to verify.")
             return redirect(_settings_url(org_slug) + f"#method-{method.uuid}")
     return _settings_page(request, status=400, method_form=form)
+
+
+def _secret_reveal_name(method: ContactMethod) -> str:
+    return f"contact-method-secret:{method.uuid}"
+
+
+@require_GET
+@never_cache
+def contact_method_secret(request: HttpRequest, org_slug: str, uuid: Any) -> HttpResponse:
+    """A new webhook's signing secret, on the first read after adding it (a refresh shows it no more)."""
+    method = _method(request, uuid)
+    shown = reveal_take(request, _secret_reveal_name(method)) is not None
+    context = {"method": method, "secret": method.secret if shown else ""}
+    return render(request, "notifications/contact_method_secret.html", context)
 
 
 @require_http_methods(["GET", "POST"])

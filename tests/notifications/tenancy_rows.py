@@ -27,7 +27,7 @@ PAGE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {
     "notifications:notification-retry": lambda a: {"uuid": str(a.extra["notification"].uuid)},
     **{
         f"notifications:contact-method-{name}": lambda a: {"uuid": str(a.extra["contact_method"].uuid)}
-        for name in ("verify", "send-verification", "test", "delete")
+        for name in ("verify", "send-verification", "test", "delete", "secret")
     },
     "notifications:notification-rule-delete": lambda a: {"uuid": str(a.extra["notification_rule"].uuid)},
 }

@@ -146,12 +146,20 @@ def test_a_wrong_code_is_a_400_on_the_settings_page(member_client, owner):
 
 
 def test_a_webhook_shows_its_signing_secret_once(member_client):
-    response = member_client.post(f"{SETTINGS}methods/new/", {"kind": "webhook", "address": "https://h.acme.test/x"})
+    posted = member_client.post(f"{SETTINGS}methods/new/", {"kind": "webhook", "address": "https://h.acme.test/x"})
+    response = member_client.get(posted["Location"])
+    refreshed = member_client.get(posted["Location"])
 
     method = ContactMethod.objects.get()
+    assert (posted.status_code, posted["Location"]) == (303, f"{SETTINGS}methods/{method.uuid}/secret/")
     assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"].split(", ")
     assert method.secret in response.content.decode()
+    assert refreshed.status_code == 200
+    assert method.secret not in refreshed.content.decode()
+    assert "The signing secret was already shown." in refreshed.content.decode()
     assert method.secret not in member_client.get(SETTINGS).content.decode()
+    assert ContactMethod.objects.count() == 1
 
 
 def test_an_invalid_method_is_a_400_and_nothing_is_saved(member_client, enqueued):
