@@ -279,6 +279,7 @@ def _alert_ingest_batch(items: list[tuple[Integration, InboundEvent]]) -> list[I
     alerts: list[tuple[AlertGroup, InboundEvent, str]] = []
     results: list[IngestResult] = []
     hooks: list[tuple[str, AlertGroup]] = []
+    raised: list[AlertGroup] = []  # a repeated trigger made these more severe: their whole row is pushed
     dropped: dict[int, int] = {}
     for key, integration, event in keyed:
         group = current.get(key)
@@ -304,6 +305,7 @@ def _alert_ingest_batch(items: list[tuple[Integration, InboundEvent]]) -> list[I
         raises_severity = SEVERITY_RANK.get(event.severity, 9) < SEVERITY_RANK.get(group.severity, 9)
         if event.action == AlertAction.TRIGGER and raises_severity:
             group.severity = event.severity
+            raised.append(group)
         if event.action == AlertAction.ACKNOWLEDGE and group.status == AlertGroupStatus.TRIGGERED:
             group.status, group.acknowledged_at = AlertGroupStatus.ACKNOWLEDGED, now
         elif event.action == AlertAction.RESOLVE:
@@ -329,9 +331,13 @@ def _alert_ingest_batch(items: list[tuple[Integration, InboundEvent]]) -> list[I
             paging.alert_group_triggered(group=group)
         else:
             paging.alert_group_paging_stop(group=group)
-    changed = list(dict.fromkeys(group.pk for _, group in hooks))
+    changed = list(dict.fromkeys(group.pk for group in [*(group for _, group in hooks), *raised]))
     if changed:
-        transaction.on_commit(lambda: _broadcast(changed), robust=True)
+        transaction.on_commit(lambda: live.alert_groups_broadcast(group_ids=changed), robust=True)
+    # The others only counted one more alert: their rows' count and "last seen" are pushed, coalesced.
+    counted = list({group.pk: group for group, _, _ in alerts if group.pk not in changed}.values())
+    if counted:
+        transaction.on_commit(lambda: live.alert_counts_push(groups=counted), robust=True)
     return results
 
 
@@ -454,11 +460,6 @@ def _count_on_integrations(integrations: dict[int, Integration], *, dropped: dic
             updates["last_event_at"] = now
             Integration.objects.filter(pk=pk).update(**updates)
             transaction.on_commit(lambda integration=integration: setattr(integration, "last_event_at", now))
-
-
-def _broadcast(group_ids: list[int]) -> None:
-    for group_id in group_ids:
-        live.alert_group_broadcast(group_id=group_id)
 
 
 def alert_ingest(*, integration: Integration, event: InboundEvent) -> IngestResult:

@@ -144,3 +144,20 @@ def alert_group_waiting_counts(*, organization: Organization, now: datetime) -> 
         unanswered=Count("pk", filter=Q(paging_status=PagingStatus.UNANSWERED)),
         silenced=Count("pk", filter=Q(silenced_until__gt=now)),
     )
+
+
+def alert_queue_counts(*, organization: Organization, service: str = "", severity: str = "") -> dict[str, int]:
+    """The queue's tab counts (open, triggered, acknowledged, resolved, all) and the unanswered groups, in one
+    query; org-wide unless filtered by service or severity like the queue."""
+    counts = (
+        alert_group_list(organization=organization, service=service, severity=severity)
+        .order_by()
+        .aggregate(
+            triggered=Count("pk", filter=Q(status=AlertGroupStatus.TRIGGERED)),
+            acknowledged=Count("pk", filter=Q(status=AlertGroupStatus.ACKNOWLEDGED)),
+            resolved=Count("pk", filter=Q(status=AlertGroupStatus.RESOLVED)),
+            all=Count("pk"),
+            unanswered=Count("pk", filter=Q(status=AlertGroupStatus.TRIGGERED, paging_status=PagingStatus.UNANSWERED)),
+        )
+    )
+    return {"open": counts["triggered"] + counts["acknowledged"], **counts}

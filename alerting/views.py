@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,7 +25,7 @@ from alerting.forms import (
     SilenceForm,
     merge_candidates,
 )
-from alerting.models import AlertGroup, AlertGroupStatus, PagingStatus
+from alerting.models import AlertGroup
 from notifications import selectors as notification_selectors
 from oncall.selectors import escalations as escalation_selectors
 from orgs.permissions import RESPONDER, role_required
@@ -118,12 +117,11 @@ def alert_queue(request: HttpRequest, org_slug: str) -> HttpResponse:
     page = paginate(request, selectors.alert_group_list(organization=organization, **filters))
     for group in page:  # the rows link with the org's slug: no query per row
         group.organization = organization
-    counts = dict(
-        selectors.alert_group_list(organization=organization, service=filters["service"], severity=filters["severity"])
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
+    counts = selectors.alert_queue_counts(
+        organization=organization, service=filters["service"], severity=filters["severity"]
     )
+    filtered_by_scope = bool(filters["service"] or filters["severity"])
+    org_counts = selectors.alert_queue_counts(organization=organization) if filtered_by_scope else counts
     query = request.GET.copy()
     query.pop("page", None)
     base = request.GET.copy()
@@ -136,22 +134,16 @@ def alert_queue(request: HttpRequest, org_slug: str) -> HttpResponse:
         "filters": filters,
         "status": form.status_value(),
         "service_name": service_name,
-        "counts": {
-            "open": counts.get(AlertGroupStatus.TRIGGERED, 0) + counts.get(AlertGroupStatus.ACKNOWLEDGED, 0),
-            "triggered": counts.get(AlertGroupStatus.TRIGGERED, 0),
-            "acknowledged": counts.get(AlertGroupStatus.ACKNOWLEDGED, 0),
-            "resolved": counts.get(AlertGroupStatus.RESOLVED, 0),
-            "all": sum(counts.values()),
-        },
+        "counts": counts,
+        "tabs": [(value, label, counts[value]) for value, label in form.fields["status"].choices],
+        "scoped_counts": filtered_by_scope,
         "query": query.urlencode(),
         "status_query": base.urlencode(),
         "filtered": bool(filters["service"] or filters["severity"] or form.status_value() != "open"),
         "live_insert": page.number == 1,
         "can_respond": request.membership.has_role(RESPONDER),
         "has_integrations": selectors.integration_list(organization=organization).exists(),
-        "unanswered": selectors.alert_group_list(organization=organization)
-        .filter(status=AlertGroupStatus.TRIGGERED, paging_status=PagingStatus.UNANSWERED)
-        .count(),
+        "unanswered": org_counts["unanswered"],
     }
     return render(request, "alerting/alert_queue.html", context)
 

@@ -47,11 +47,14 @@ def timeline_broadcast(*, event_id: int) -> None:
 
 def incident_list_broadcast(*, incident_id: int, created: bool = False) -> None:
     """Push an incident's row to every browser on the org's incident list (after commit): a new incident's
-    row goes on top, a changed one replaces its row in place."""
+    row goes on top, a changed one replaces its row in place; the org's incident count comes with it (a
+    filtered list counts its matches again instead, see firebreak-live.js)."""
     from incidents import selectors
 
     incident = selectors.incident_list_queryset().filter(pk=incident_id).first()
     if incident is None:
         return
-    html = render_to_string("incidents/partials/_live_incident_row.html", {"incident": incident, "created": created})
+    total = selectors.incident_list(organization=incident.organization).count()
+    context = {"incident": incident, "created": created, "total": total}
+    html = render_to_string("incidents/partials/_live_incident_row.html", context)
     _send(org_incidents_group(incident.organization_id), {"type": "incident.row", "html": html})

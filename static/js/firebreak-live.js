@@ -5,7 +5,7 @@
  *   not seen ({"catch_up_after": <newest event id shown>}); an event that is already on the page is
  *   replaced in place instead of being shown twice; pinned events are mirrored into the pinned list.
  * - The incident list: a row that is already shown is replaced in place; filtered or paged lists do not
- *   take new rows.
+ *   take new rows. The org's incident count comes with every row; a filtered list fetches its own.
  * - Forms in pushed fragments carry no CSRF token: one is added at submit from <body hx-headers>.
  */
 (() => {
@@ -161,10 +161,27 @@
 
   // --- wiring ---------------------------------------------------------------------------------------
 
+  // The count pushed with a row is the org's: a filtered list counts its own matches again instead.
+  let countTimer = null;
+
+  function takeIncidentCount(detail) {
+    if (!detail.target.hasAttribute("data-filtered")) return;
+    detail.shouldSwap = false;
+    clearTimeout(countTimer);
+    countTimer = setTimeout(() => {
+      if (window.htmx) {
+        window.htmx.ajax("GET", location.pathname + location.search, {
+          target: "#incident-count", select: "#incident-count", swap: "outerHTML",
+        });
+      }
+    }, 1000);
+  }
+
   document.addEventListener("htmx:oobBeforeSwap", (event) => {
     const id = event.detail.target && event.detail.target.id;
     if (id === "timeline-events") takeTimelineEvents(event.detail);
     else if (id === "incident-rows") takeIncidentRows(event.detail);
+    else if (id === "incident-count") takeIncidentCount(event.detail);
   });
 
   document.addEventListener("htmx:wsOpen", (event) => {

@@ -13,7 +13,7 @@ from django.test import Client
 
 from alerting import actions, live
 from alerting.events import InboundEvent
-from alerting.models import AlertGroup, Integration
+from alerting.models import AlertGroup, Integration, PagingStatus
 from config.asgi import application
 from orgs.models import Membership, MembershipRole, Organization, User
 from orgs.tenancy import Actor
@@ -23,6 +23,19 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 ROW = re.compile(r'<tr id="alert-group-([0-9a-f-]{36})"')
+TAB_COUNT = re.compile(r'<span class="queue-tab-count" id="queue-count-(\w+)" hx-swap-oob="true">(\d+)</span>')
+NAV_COUNT = re.compile(r'<span class="count count-alert" id="nav-alert-count"[^>]*hx-swap-oob="true">(\d+)</span>')
+BANNER = re.compile(r'<div id="unanswered-banner" hx-swap-oob="true">.*?<p class="callout-title">([^<]+)</p>', re.S)
+ALERT_COUNT = re.compile(
+    r'<td class="num alert-count" id="alert-count-([0-9a-f-]{36})"[^>]*hx-swap-oob="true">(\d+)</td>'
+)
+
+
+def counts(message: str) -> dict[str, int]:
+    """The org's counts pushed with a row: the queue's tabs and the sidebar badge."""
+    found = {name: int(n) for name, n in TAB_COUNT.findall(message)}
+    found["nav"] = int(NAV_COUNT.search(message).group(1))
+    return found
 
 
 REDIS_DB_OFFSET = 6
@@ -61,6 +74,13 @@ def connect_to(path: str, cookie: bytes | None = None) -> WebsocketCommunicator:
     if cookie is not None:
         headers.append((b"cookie", cookie))
     return WebsocketCommunicator(application, path, headers=headers)
+
+
+@pytest.fixture(autouse=True)
+def counts_pushed_at_once(monkeypatch):
+    """A repeated trigger's cells go out at commit, not from the coalescing thread (the in-memory layer's queues
+    belong to the test's event loop)."""
+    monkeypatch.setattr(live, "COUNT_PUSH_SECONDS", 0)
 
 
 async def open_socket(path: str, cookie: bytes) -> WebsocketCommunicator:
@@ -128,6 +148,7 @@ async def test_members_receive_a_row_when_a_group_opens_and_when_it_moves_and_no
     group = await database_sync_to_async(trigger)(scene.integration, "payments-5xx", "Payments <5xx> above 5%")
     opened = [await socket.receive_from(timeout=5) for socket in (owner_socket, viewer_socket)]
     await database_sync_to_async(trigger)(scene.integration, "payments-5xx", "Payments <5xx> above 5%")  # a repeat
+    repeated = [await socket.receive_from(timeout=5) for socket in (owner_socket, viewer_socket)]
     await database_sync_to_async(actions.alert_group_acknowledge)(group=group, actor=Actor(user=scene.owner.user))
     acknowledged = [await socket.receive_from(timeout=5) for socket in (owner_socket, viewer_socket)]
 
@@ -136,12 +157,20 @@ async def test_members_receive_a_row_when_a_group_opens_and_when_it_moves_and_no
         assert message.startswith('<tbody id="alert-rows" hx-swap-oob="afterbegin">')
         assert "Payments &lt;5xx&gt; above 5%" in message
         assert 'data-status="triggered"' in message
+        assert counts(message) == {"open": 1, "triggered": 1, "acknowledged": 0, "resolved": 0, "all": 1, "nav": 1}
+    for message in repeated:  # only the group's count and "last seen" cells
+        assert ROW.findall(message) == []
+        assert ALERT_COUNT.findall(message) == [(str(group.uuid), "2")]
+        assert f'id="alert-seen-{group.uuid}" hx-swap-oob="true"' in message
     for message in acknowledged:
         assert ROW.findall(message) == [str(group.uuid)]
         assert 'data-status="acknowledged"' in message
+        assert counts(message) == {"open": 1, "triggered": 0, "acknowledged": 1, "resolved": 0, "all": 1, "nav": 0}
+        assert 'id="nav-alert-count" title="0 triggered alert groups nobody has acknowledged" hidden' in message
     assert opened[0] == opened[1]  # the same fragment for everybody, whatever their role
+    assert repeated[0] == repeated[1]
     for socket in (owner_socket, viewer_socket):
-        assert await socket.receive_nothing(timeout=0.3) is True  # a repeat that changes no status is not pushed
+        assert await socket.receive_nothing(timeout=0.3) is True
     assert await globex_socket.receive_nothing(timeout=0.3) is True
     for socket in (owner_socket, viewer_socket, globex_socket):
         await socket.disconnect()
@@ -168,11 +197,38 @@ async def test_a_batch_of_groups_is_pushed_each_to_its_own_org_only(scene, other
     ids = [acme[0].pk, globex_group.pk, acme[1].pk]
     await database_sync_to_async(live.alert_groups_broadcast)(group_ids=ids)
 
-    acme_rows = [ROW.findall(await acme_socket.receive_from(timeout=5)) for _ in range(2)]
-    globex_rows = ROW.findall(await globex_socket.receive_from(timeout=5))
-    assert acme_rows == [[str(acme[0].uuid)], [str(acme[1].uuid)]]
-    assert globex_rows == [str(globex_group.uuid)]
+    acme_messages = [await acme_socket.receive_from(timeout=5) for _ in range(2)]
+    globex_message = await globex_socket.receive_from(timeout=5)
+    assert [ROW.findall(message) for message in acme_messages] == [[str(acme[0].uuid)], [str(acme[1].uuid)]]
+    assert ROW.findall(globex_message) == [str(globex_group.uuid)]
+    acme_counts = {"open": 2, "triggered": 2, "acknowledged": 0, "resolved": 0, "all": 2, "nav": 2}
+    assert [counts(message) for message in acme_messages] == [acme_counts, acme_counts]
+    assert counts(globex_message) == {"open": 1, "triggered": 1, "acknowledged": 0, "resolved": 0, "all": 1, "nav": 1}
     assert await acme_socket.receive_nothing(timeout=0.3) is True
     assert await globex_socket.receive_nothing(timeout=0.3) is True
     for socket in (acme_socket, globex_socket):
         await socket.disconnect()
+
+
+async def test_a_group_going_unanswered_pushes_the_banner_with_the_orgs_count(scene, layer):
+    # Given two triggered groups, one of which has already gone unanswered
+    def groups() -> list[AlertGroup]:
+        found = [trigger(scene.integration, f"disk-{n}", f"Disk {n} full") for n in range(2)]
+        AlertGroup.objects.filter(pk=found[0].pk).update(paging_status=PagingStatus.UNANSWERED)
+        return found
+
+    _, second = await database_sync_to_async(groups)()
+    socket = await open_socket(scene.path, await database_sync_to_async(session_cookie)(scene.owner.user))
+
+    # When the second one's escalation ends unanswered too (the worker pushes the ended runs)
+    await database_sync_to_async(
+        lambda: AlertGroup.objects.filter(pk=second.pk).update(paging_status=PagingStatus.UNANSWERED)
+    )()
+    await database_sync_to_async(live.alert_groups_broadcast)(group_ids=[second.pk])
+    message = await socket.receive_from(timeout=5)
+
+    # Then the row says so and the banner counts both
+    assert ROW.findall(message) == [str(second.uuid)]
+    assert "Unanswered: nobody acknowledged" in message
+    assert BANNER.search(message).group(1) == "2 alert groups went unanswered"
+    await socket.disconnect()

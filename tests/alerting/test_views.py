@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from alerting import actions, selectors
 from alerting.events import InboundEvent
-from alerting.models import Alert, AlertGroup, Integration
+from alerting.models import Alert, AlertGroup, Integration, PagingStatus
 from incidents import actions as incident_actions
 from incidents.models import Incident, Severity, TimelineEvent
 from orgs.models import AuditEvent, Membership, MembershipRole, Organization
@@ -150,7 +150,15 @@ def test_queue_shows_open_groups_triggered_first_then_newest_first(scene, queue)
 
     assert response.status_code == 200
     assert row_ids(response) == uuids(queue["new_triggered"], queue["old_triggered"], queue["acknowledged"])
-    assert response.context["counts"] == {"open": 3, "triggered": 2, "acknowledged": 1, "resolved": 1, "all": 4}
+    assert response.context["counts"] == {
+        "open": 3,
+        "triggered": 2,
+        "acknowledged": 1,
+        "resolved": 1,
+        "all": 4,
+        "unanswered": 0,
+    }
+    assert [count for _, _, count in response.context["tabs"]] == [3, 2, 1, 1, 4]
     assert f'ws-connect="/ws/o/{scene.org.slug}/alerts/"' in response.content.decode()
     assert '<div class="alert-queue" data-viewer' in response.content.decode()  # CSS hides the row actions
 
@@ -176,6 +184,26 @@ def test_queue_filters(scene, queue, query, expected):
 
     assert response.status_code == 200
     assert row_ids(response) == uuids(*(queue[name] for name in expected))
+
+
+def test_a_queue_filtered_by_service_counts_its_own_tabs_and_the_orgs_unanswered_groups(scene, queue):
+    AlertGroup.objects.filter(pk=queue["new_triggered"].pk).update(paging_status=PagingStatus.UNANSWERED)
+
+    response = scene.client("viewer").get(f"{scene.base}?service=payments")
+
+    html = response.content.decode()
+    assert [(value, count) for value, _, count in response.context["tabs"]] == [
+        ("open", 2),
+        ("triggered", 1),
+        ("acknowledged", 1),
+        ("resolved", 1),
+        ("all", 3),
+    ]
+    # Pushed counts are the org's: this page marks its tabs as its own (firebreak-alerts.js fetches them again).
+    assert '<nav class="queue-tabs" id="queue-tabs" aria-label="Status" data-scoped-counts>' in html
+    assert '<span class="queue-tab-count" id="queue-count-triggered">1</span>' in html
+    assert "1 alert group went unanswered" in html  # the search one: the banner is about the whole org
+    assert '<span class="count count-alert" id="nav-alert-count"' in html
 
 
 def test_per_service_queue_is_titled_and_linked_from_the_service_page(scene, queue):

@@ -75,6 +75,9 @@ async def open_socket(path: str, cookie: bytes) -> WebsocketCommunicator:
     return communicator
 
 
+COUNT = re.compile(r'<span class="muted small" id="incident-count" hx-swap-oob="true">([^<]+)</span>')
+
+
 def event_ids(message: str) -> list[int]:
     return [int(value) for value in EVENT_ID.findall(message)]
 
@@ -224,6 +227,8 @@ async def test_the_org_incident_list_receives_a_row_when_an_incident_is_declared
     assert 'id="incident-row-3"' in identified_row
     assert "identified" in identified_row
     assert "hx-swap-oob" in identified_row
+    for row in (declared_row, identified_row):  # the org's count comes with every row
+        assert COUNT.findall(row) == ["3 incidents"]
     assert await acme_list.receive_nothing(timeout=0.3) is True
     assert await globex_list.receive_nothing(timeout=0.3) is True
     await acme_list.disconnect()
