@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orgs import actions, selectors
+from orgs import actions, audit_changes, selectors
 from orgs.api.errors import json_not_found
 from orgs.forms import (
     AuditFilterForm,
@@ -434,9 +434,12 @@ def audit_event_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     events = selectors.audit_event_list(organization=request.organization, **filters)
     query = request.GET.copy()
     query.pop("page", None)
+    page = paginate(request, events)
+    for event in page:
+        event.change_lines = audit_changes.change_lines(event.changes)
     context = {
         "form": form,
-        "page": paginate(request, events),
+        "page": page,
         "actions": selectors.audit_event_actions(organization=request.organization),
         "query": query.urlencode(),
     }
