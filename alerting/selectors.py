@@ -41,7 +41,7 @@ def _key_hash(key: str) -> str:
 def integration_for_key(*, key: str) -> Integration | None:
     """The integration an inbound key belongs to, enabled or not, with its org and service; None if no
     integration has this key (prefix lookup + constant-time hash compare). Always asks the database."""
-    if not isinstance(key, str) or len(key) < 8:
+    if not isinstance(key, str) or len(key) < 8 or "\x00" in key:  # PostgreSQL cannot even compare a NUL
         return None
     integration = Integration.objects.filter(key_prefix=key[:8]).select_related("organization", "service").first()
     if integration is None or not secrets.compare_digest(integration.key_hash, _key_hash(key)):

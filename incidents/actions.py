@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from incidents import defaults, live, markdown
+from core import markdown
+from incidents import defaults, live
 from incidents.models import (
     FORWARD,
     MILESTONES,

@@ -6,8 +6,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
+from core.text import slug_from
 from incidents.models import Incident, IncidentRole, IncidentType, RoleAssignment, Severity
 from orgs import actions as org_actions
 from orgs.models import Organization
@@ -16,6 +16,9 @@ from orgs.tenancy import Actor
 SEVERITY_FIELDS = ("name", "rank", "description", "is_major")
 ROLE_FIELDS = ("name", "slug", "description", "instructions", "checklist", "position", "is_commander")
 INCIDENT_TYPE_FIELDS = ("name", "slug", "description", "default_severity", "checklist", "position")
+
+# IncidentRole.slug and IncidentType.slug: derived slugs are cut to fit (core.text.slug_from).
+SLUG_MAX_LENGTH = 64
 
 
 def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -162,7 +165,7 @@ def incident_role_create(
     role = IncidentRole(
         organization=organization,
         name=name,
-        slug=slugify(slug or name),
+        slug=slug_from(slug or name, SLUG_MAX_LENGTH),
         description=description.strip(),
         instructions=instructions.strip(),
         checklist=[item.strip() for item in checklist or []],
@@ -189,7 +192,7 @@ def incident_role_update(*, role: IncidentRole, actor: Actor, **fields: Any) -> 
     before = _snapshot(role, ROLE_FIELDS)
     for field, value in fields.items():
         if field == "slug":
-            value = slugify(value)
+            value = slug_from(value, SLUG_MAX_LENGTH)
         elif field == "checklist":
             value = [item.strip() if isinstance(item, str) else item for item in value]
         elif isinstance(value, str):
@@ -273,7 +276,7 @@ def incident_type_create(
     incident_type = IncidentType(
         organization=organization,
         name=name,
-        slug=slugify(slug or name),
+        slug=slug_from(slug or name, SLUG_MAX_LENGTH),
         description=description.strip(),
         default_severity=default_severity,
         checklist=[item.strip() if isinstance(item, str) else item for item in checklist or []],
@@ -300,7 +303,7 @@ def incident_type_update(*, incident_type: IncidentType, actor: Actor, **fields:
     before = _incident_type_snapshot(incident_type)
     for field, value in fields.items():
         if field == "slug":
-            value = slugify(value)
+            value = slug_from(value, SLUG_MAX_LENGTH)
         elif field == "checklist":
             value = [item.strip() if isinstance(item, str) else item for item in value]
         elif isinstance(value, str):

@@ -1,9 +1,8 @@
 """Websocket consumers: authorise (session + org membership), join the group, forward HTML. No writes."""
 
-import json
-
 from channels.db import database_sync_to_async
 
+from core import safejson
 from incidents import live, selectors
 from orgs.live import MemberConsumer, member_organization_id
 
@@ -25,8 +24,8 @@ class IncidentTimelineConsumer(MemberConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """A (re)connecting browser asks for what it missed: {"catch_up_after": <last event id seen>}."""
         try:
-            after = int(json.loads(text_data or "{}").get("catch_up_after"))
-        except (TypeError, ValueError, AttributeError):
+            after = int(safejson.loads(text_data or "{}").get("catch_up_after"))
+        except (TypeError, ValueError, AttributeError):  # safejson.JSONRefused (deep, invalid) is a ValueError
             return
         for html in await self._missed(after):
             await self.send(text_data=html)

@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from core import limits
+from core.fields import BoundedDateField, BoundedDateTimeField
 from incidents import selectors
 from incidents.models import (
     MILESTONES,
@@ -43,7 +45,7 @@ DRILL_FILTERS = [("", "Drills and real"), ("no", "Real only"), ("yes", "Drills o
 SORTS = [("", "Open first"), ("newest", "Newest"), ("oldest", "Oldest"), ("severity", "Severity")]
 
 
-class UTCDateTimeField(forms.DateTimeField):
+class UTCDateTimeField(BoundedDateTimeField):
     """A `datetime-local` input read and shown as UTC, whatever the server's or browser's time zone."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}, format=DATETIME_LOCAL)
@@ -99,10 +101,16 @@ class IncidentDeclareForm(forms.Form):
         help_text="Their owners and runbooks show on the incident page.",
     )
     summary = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="What we know so far."
+        max_length=limits.TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="What we know so far.",
     )
     customer_impact = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="Who is affected and how."
+        max_length=limits.TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Who is affected and how.",
     )
     started_at = UTCDateTimeField(
         required=False,
@@ -167,8 +175,12 @@ class IncidentDeclareForm(forms.Form):
 
 class IncidentUpdateForm(forms.Form):
     title = forms.CharField(max_length=200)
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    customer_impact = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    summary = forms.CharField(
+        max_length=limits.TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    customer_impact = forms.CharField(
+        max_length=limits.TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     services = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,
@@ -265,6 +277,7 @@ class TaskToggleForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(
+        max_length=limits.TEXT_MAX_CHARS,
         label="Note",
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What did you see, try or decide? Markdown works."}),
     )
@@ -272,7 +285,9 @@ class NoteForm(forms.Form):
 
 class StatusUpdateForm(forms.Form):
     message = forms.CharField(
-        label="Update", widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What is happening and what is next."})
+        max_length=limits.TEXT_MAX_CHARS,
+        label="Update",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What is happening and what is next."}),
     )
     visibility = forms.ChoiceField(
         choices=StatusUpdateVisibility.choices, initial=StatusUpdateVisibility.INTERNAL, widget=forms.RadioSelect
@@ -293,15 +308,15 @@ class PinForm(forms.Form):
 
 
 class IncidentFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search")
+    q = forms.CharField(max_length=limits.SEARCH_MAX_CHARS, required=False, label="Search")
     status = forms.ChoiceField(required=False, choices=STATUS_FILTERS)
     severity = forms.ChoiceField(required=False)
     service = forms.ChoiceField(required=False)
     team = forms.ChoiceField(required=False)
     type = forms.ChoiceField(required=False)
     drill = forms.ChoiceField(required=False, choices=DRILL_FILTERS)
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(required=False, choices=SORTS)
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
@@ -352,11 +367,19 @@ class ChecklistField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 5})
     max_items = 50
 
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", limits.TEXT_MAX_CHARS)
+        super().__init__(**kwargs)
+
     def prepare_value(self, value: Any) -> Any:
         return "\n".join(value) if isinstance(value, list) else value
 
     def to_python(self, value: Any) -> list[str]:
         text = super().to_python(value) or ""
+        if len(text) > self.max_length:  # the validators see the list of items, not the text
+            raise forms.ValidationError(
+                f"Ensure this value has at most {self.max_length} characters (it has {len(text)})."
+            )
         return [line.strip() for line in text.splitlines() if line.strip()]
 
     def validate(self, value: list[str]) -> None:
@@ -414,6 +437,7 @@ class IncidentRoleSettingsForm(SettingsForm):
         max_length=300, required=False, help_text="One line: what this role is for, shown on the role board."
     )
     instructions = forms.CharField(
+        max_length=limits.TEXT_MAX_CHARS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What the holder does, shown to them on the incident page.",

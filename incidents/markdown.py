@@ -1,22 +1,5 @@
-"""Markdown for notes and updates, rendered once and sanitized with nh3 (no scripts, no handlers)."""
+"""Moved to core.markdown (shared by incidents, retros and ticketing); kept so old imports keep working."""
 
-import markdown as markdown_lib
-import nh3
+from core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render
 
-ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a", "h3", "h4", "h5", "hr",
-    "table", "thead", "tbody", "tr", "th", "td", "del",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
-
-
-def render(text: str) -> str:
-    """Markdown → safe HTML: only formatting tags survive, links get rel=noopener and http(s)/mailto only."""
-    html = markdown_lib.markdown(text, extensions=["fenced_code", "tables", "sane_lists"])
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
+__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "render"]

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from core import limits
 from oncall.actions.policies import MAX_REPEAT, MAX_STEPS, MAX_WAIT_MINUTES
 from oncall.models import EscalationPolicy, StepTargetKind
 from oncall.selectors import policies as selectors
@@ -24,7 +25,10 @@ class PolicyForm(forms.Form):
         max_length=63, required=False, help_text="Used in URLs and the API. Derived from the name if empty."
     )
     description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="When to use it; shown on its page."
+        max_length=limits.TEXT_MAX_CHARS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="When to use it; shown on its page.",
     )
     owner_team = forms.ModelChoiceField(
         queryset=None, required=False, to_field_name="slug", empty_label="— No owner —", label="Owner team"

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
+from core import limits
+from core.fields import BoundedDateField, BoundedDateTimeField
 from core.timefmt import time_zone_choices
 from incidents import selectors as incident_selectors
 from incidents.forms import MemberChoiceField, member_field
@@ -50,7 +52,9 @@ class ScheduleForm(forms.Form):
     slug = forms.SlugField(
         max_length=63, required=False, help_text="In URLs and the API. Leave empty to derive it from the name."
     )
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        max_length=limits.TEXT_MAX_CHARS, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     time_zone = forms.ChoiceField(
         help_text="Hand-off times, restrictions and the timeline on the schedule page are in this zone."
     )
@@ -93,10 +97,10 @@ class LayerForm(forms.Form):
     handoff_time = forms.TimeField(
         initial=time(9), label="Hand-off time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
-    start_date = forms.DateField(
+    start_date = BoundedDateField(
         label="First hand-off on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    end_date = forms.DateField(
+    end_date = BoundedDateField(
         required=False,
         label="Ends on (optional)",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -214,7 +218,7 @@ class LayerForm(forms.Form):
         return fields
 
 
-class ZonedDateTimeField(forms.DateTimeField):
+class ZonedDateTimeField(BoundedDateTimeField):
     """A `datetime-local` input read and shown in a given time zone (the schedule's)."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}, format=DATETIME_LOCAL)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
+from core.text import slug_from
 from core.timefmt import validate_time_zone
 from orgs import live
 from orgs.models import (
@@ -85,8 +86,8 @@ def organization_slug_validate(slug: str) -> None:
 
 @transaction.atomic
 def organization_create(*, name: str, slug: str, owner: User, actor: Actor) -> Organization:
-    """Create an organization with `owner` as its first owner."""
-    slug = slugify(slug or name)
+    """Create an organization with `owner` as its first owner (a slug derived from the name is cut to fit)."""
+    slug = slugify(slug) if slug else slug_from(name, Organization._meta.get_field("slug").max_length)
     if not slug:
         raise ValidationError({"slug": "Enter a name or address made of letters, numbers or hyphens."})
     organization_slug_validate(slug)
@@ -387,9 +388,9 @@ def team_create(
     chat_channel: str = "",
     email: str = "",
 ) -> Team:
-    """Create a team in the org (slug derived from the name when blank)."""
+    """Create a team in the org (slug derived from the name when blank, cut to fit its column)."""
     name = name.strip()
-    slug = slugify(slug or name)
+    slug = slugify(slug) if slug else slug_from(name, Team._meta.get_field("slug").max_length)
     if not slug:
         raise ValidationError({"name": "Enter a name with at least one letter or number."})
     _team_slug_check(organization=organization, slug=slug, name=name, exclude_pk=None)

@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from core import limits
+from core.fields import BoundedDateField, BoundedDateTimeField
 from core.timefmt import time_zone_choices
 from orgs.models import ApiTokenRole, MembershipRole
 
@@ -31,7 +33,7 @@ class ProfileForm(forms.Form):
 
 class SignupForm(forms.Form):
     full_name = forms.CharField(max_length=150, label="Your name")
-    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), help_text="At least 10 characters."
     )
@@ -47,7 +49,7 @@ class OrganizationForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField()
+    email = forms.EmailField(max_length=254)
     role = forms.ChoiceField(choices=MembershipRole.choices, initial=MembershipRole.RESPONDER)
 
     def __init__(self, *args: object, roles: list[tuple[str, str]] | None = None, **kwargs: object) -> None:
@@ -70,9 +72,11 @@ class RoleForm(forms.Form):
 class TeamForm(forms.Form):
     name = forms.CharField(max_length=100)
     slug = forms.SlugField(max_length=50, required=False, help_text="Used in URLs. Derived from the name if empty.")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        max_length=limits.TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     chat_channel = forms.CharField(max_length=200, required=False, label="Chat channel", help_text="e.g. #payments")
-    email = forms.EmailField(required=False, label="Team email")
+    email = forms.EmailField(max_length=254, required=False, label="Team email")
 
 
 class TeamMemberForm(forms.Form):
@@ -86,7 +90,7 @@ class TeamMemberForm(forms.Form):
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What uses this token, e.g. “Alertmanager” or “Terraform”.")
     role = forms.ChoiceField(choices=ApiTokenRole.choices, initial=ApiTokenRole.RESPONDER)
-    expires_at = forms.DateTimeField(
+    expires_at = BoundedDateTimeField(
         required=False,
         label="Expires",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -95,8 +99,8 @@ class ApiTokenForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.CharField(required=False)
-    actor = forms.CharField(required=False)
-    target_type = forms.CharField(required=False, label="Target")
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    action = forms.CharField(max_length=64, required=False)
+    actor = forms.CharField(max_length=200, required=False)
+    target_type = forms.CharField(max_length=64, required=False, label="Target")
+    since = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

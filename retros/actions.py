@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core import markdown
 from incidents import actions as incident_actions
-from incidents import markdown
 from incidents.models import Incident, IncidentStatus, TimelineKind
 from orgs import actions as org_actions
 from orgs.models import Membership, MembershipRole, Organization, User

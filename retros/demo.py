@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from incidents import markdown
+from core import markdown
 from incidents.models import Incident, IncidentStatus
 from orgs.models import Membership, MembershipRole, Organization
 from orgs.tenancy import Actor

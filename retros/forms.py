@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 
+from core import limits
 from incidents.forms import UTCDateTimeField, member_field
 from incidents.selectors import member_choices
 from orgs.models import MembershipRole, Organization
@@ -115,6 +116,10 @@ class SectionsField(forms.CharField):
 
     widget = forms.Textarea(attrs={"rows": 10, "class": "mono"})
 
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", limits.TEXT_MAX_CHARS)
+        super().__init__(**kwargs)
+
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, list):
             return "\n".join(f"{s['title']}: {s.get('prompt', '')}".rstrip(": ") for s in value)
@@ -122,6 +127,10 @@ class SectionsField(forms.CharField):
 
     def to_python(self, value: Any) -> list[dict[str, str]]:
         text = super().to_python(value) or ""
+        if len(text) > self.max_length:  # the validators see the list of sections, not the text
+            raise forms.ValidationError(
+                f"Ensure this value has at most {self.max_length} characters (it has {len(text)})."
+            )
         sections = []
         for line in text.splitlines():
             if not line.strip():

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.core.validators import URLValidator
 
+from core import limits
 from oncall.selectors import policies as policy_selectors
 from orgs import selectors as org_selectors
 from orgs.models import Organization
@@ -95,7 +96,9 @@ class ServiceForm(forms.Form):
         required=False,
         help_text="Used in URLs and as the Backstage name. Derived from the name if empty.",
     )
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        max_length=limits.TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     tier = forms.TypedChoiceField(
         coerce=int,
         choices=TIER_CHOICES,
@@ -130,6 +133,7 @@ class ServiceForm(forms.Form):
         help_text="Who is paged, in what order, when one of its integrations opens an alert.",
     )
     links = forms.CharField(
+        max_length=limits.TEXT_MAX_CHARS,
         widget=forms.Textarea(
             attrs={"rows": 4, "class": "mono", "placeholder": "runbook | On-call runbook | https://"}
         ),
@@ -137,6 +141,7 @@ class ServiceForm(forms.Form):
         help_text=f"One per line: <code>type | title | url</code>. Types: {LINK_KINDS}. Put the runbook first.",
     )
     labels = forms.CharField(
+        max_length=limits.TEXT_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 3, "class": "mono", "placeholder": "language=python"}),
         required=False,
         help_text="One <code>key=value</code> per line.",
@@ -232,7 +237,7 @@ SORT_CHOICES = [
 
 
 class ServiceFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search")
+    q = forms.CharField(max_length=limits.SEARCH_MAX_CHARS, required=False, label="Search")
     team = forms.ChoiceField(required=False)
     tier = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, choices=[("", "All tiers")])
     lifecycle = forms.ChoiceField(required=False, choices=[("", "All lifecycles"), *ServiceLifecycle.choices])
@@ -270,6 +275,7 @@ class HealthForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(required=False, label="catalog-info.yaml file")
     yaml = forms.CharField(
+        max_length=limits.YAML_MAX_BYTES,
         required=False,
         label="…or paste YAML",
         widget=forms.Textarea(

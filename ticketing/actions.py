@@ -8,8 +8,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core import markdown
 from incidents import actions as incident_actions
-from incidents import markdown
 from incidents.models import Incident, TimelineKind
 from orgs import actions as org_actions
 from orgs.models import Membership, Organization, User

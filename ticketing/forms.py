@@ -5,6 +5,8 @@ from typing import Any
 
 from django import forms
 
+from core import limits
+from core.fields import BoundedDateField
 from incidents import selectors as incident_selectors
 from incidents.forms import member_field
 from incidents.models import Incident
@@ -40,13 +42,14 @@ class FollowUpForm(forms.Form):
         help_text="One concrete change, small enough to finish. Start with a verb.",
     )
     description = forms.CharField(
+        max_length=limits.TEXT_MAX_CHARS,
         required=False,
         widget=forms.Textarea(
             attrs={"rows": 4, "placeholder": "Why it matters, what done looks like. Markdown works."}
         ),
     )
     priority = forms.ChoiceField(choices=FollowUpPriority.choices, initial=FollowUpPriority.MEDIUM)
-    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due")
+    due_date = BoundedDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due")
     incident = forms.CharField(
         required=False,
         max_length=20,
@@ -80,7 +83,7 @@ class FollowUpStatusForm(forms.Form):
 
 
 class FollowUpFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search")
+    q = forms.CharField(max_length=limits.SEARCH_MAX_CHARS, required=False, label="Search")
     status = forms.ChoiceField(required=False, choices=STATUS_FILTERS)
     priority = forms.ChoiceField(required=False, choices=[("", "Any priority"), *FollowUpPriority.choices])
     incident = forms.CharField(required=False, max_length=20)

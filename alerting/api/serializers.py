@@ -23,6 +23,7 @@ from alerting.models import (
     PagingStatus,
 )
 from alerting.selectors import inbound_url
+from core.fields import BoundedSerializerDateTimeField
 from incidents import selectors as incident_selectors
 from incidents.models import Incident, Severity
 from orgs.api.base import OrgRelatedField
@@ -191,7 +192,7 @@ class AlertGroupFilterSerializer(serializers.Serializer):
 
 
 class SilenceInputSerializer(serializers.Serializer):
-    until = serializers.DateTimeField(required=False, allow_null=True, help_text="Silence until then; null lifts.")
+    until = BoundedSerializerDateTimeField(required=False, allow_null=True, help_text="Silence until then; null lifts.")
     minutes = serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=MAX_SILENCE_MINUTES, help_text="From now; 0 lifts."
     )

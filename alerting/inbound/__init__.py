@@ -7,22 +7,20 @@ Nothing here touches the database, so a 4xx always means nothing was stored.
 
 import hashlib
 import json
-import math
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from core import limits, safejson
+
 MAX_BODY_BYTES = 512 * 1024
-MAX_DEPTH = 64
+MAX_DEPTH = limits.MAX_NESTING_DEPTH
 MAX_LABELS = 64
 MAX_LABEL_KEY = 100
 MAX_LABEL_VALUE = 500
 MAX_DEDUP_KEY = 255
 
-# A JSON escape that decodes to something PostgreSQL cannot store (NUL, or half of a surrogate pair).
-_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 SEVERITY_ALIASES = {
     "critical": "critical",
@@ -40,21 +38,12 @@ class InboundError(ValidationError):
     """A body a format cannot accept; `.messages` lists what is wrong, in words the sender can act on."""
 
 
-def _reject_constant(name: str) -> Any:
-    """Refuse NaN, Infinity and -Infinity: PostgreSQL cannot store them in JSON."""
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    """Parse a JSON number, refusing ones too large for a double (1e999 would become inf)."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number {text[:20]} is out of range")
-    return value
-
-
 def parse_json(raw: bytes | str) -> Any:
-    """Decode a body as strict UTF-8 JSON (no NaN/Infinity, bounded depth) that PostgreSQL can store as is."""
+    """Decode a body as strict UTF-8 JSON (no NaN/Infinity, bounded depth) that PostgreSQL can store as is.
+
+    NULs and unpaired surrogates are dropped from the strings rather than refused: a monitoring tool's
+    payload is evidence, and one odd label must not lose the alert.
+    """
     if isinstance(raw, bytes):
         try:
             text = raw.decode("utf-8-sig")
@@ -65,45 +54,10 @@ def parse_json(raw: bytes | str) -> Any:
     if not text.strip():
         raise InboundError(["Body is empty; send a JSON object."])
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
-    except RecursionError:
-        raise InboundError([f"Body is nested too deeply (at most {MAX_DEPTH} levels)."]) from None
-    except ValueError as exc:  # JSONDecodeError, out-of-range numbers, integers over the digit limit
-        raise InboundError([f"Body is not valid JSON: {exc}"]) from None
-    return _sanitize(value, 0, clean=bool(_UNSTORABLE_ESCAPE.search(text)))
-
-
-def _clean_text(text: str) -> str:
-    """Drop NULs and replace lone surrogates, the two things PostgreSQL text cannot hold."""
-    text = text.replace("\x00", "")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
-
-
-def _sanitize(value: Any, depth: int, *, clean: bool) -> Any:
-    """Check nesting depth; with `clean`, also drop NULs and lone surrogates from every string."""
-    if depth > MAX_DEPTH:
-        raise InboundError([f"Body is nested too deeply (at most {MAX_DEPTH} levels)."])
-    if isinstance(value, dict):
-        if clean:
-            return {_clean_text(k): _sanitize(v, depth + 1, clean=True) for k, v in value.items()}
-        for item in value.values():
-            if isinstance(item, dict | list):
-                _sanitize(item, depth + 1, clean=False)
-        return value
-    if isinstance(value, list):
-        if clean:
-            return [_sanitize(item, depth + 1, clean=True) for item in value]
-        for item in value:
-            if isinstance(item, dict | list):
-                _sanitize(item, depth + 1, clean=False)
-        return value
-    if clean and isinstance(value, str):
-        return _clean_text(value)
-    return value
+        value = safejson.loads(text, max_depth=MAX_DEPTH)
+    except safejson.JSONRefused as exc:
+        raise InboundError([f"Body is {exc}." if exc.too_deep else f"Body is {exc}"]) from None
+    return safejson.clean(value) if safejson.UNSTORABLE_ESCAPE.search(text) else value
 
 
 def canonical_json(value: Any) -> str:

@@ -10,6 +10,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import limits
+from core.fields import BoundedSerializerDateField, BoundedSerializerDateTimeField
 from incidents import selectors
 from incidents.models import (
     MILESTONES,
@@ -182,9 +184,9 @@ class IncidentDeclareInputSerializer(serializers.Serializer):
         help_text="An incident type's slug; its checklist becomes tasks of the commander.",
     )
     services = OrgRelatedField(slug_field="slug", queryset=Service.objects.all(), many=True, required=False)
-    summary = serializers.CharField(required=False, allow_blank=True)
-    customer_impact = serializers.CharField(required=False, allow_blank=True)
-    started_at = serializers.DateTimeField(required=False, help_text="When impact began; defaults to now.")
+    summary = serializers.CharField(max_length=limits.TEXT_MAX_CHARS, required=False, allow_blank=True)
+    customer_impact = serializers.CharField(max_length=limits.TEXT_MAX_CHARS, required=False, allow_blank=True)
+    started_at = BoundedSerializerDateTimeField(required=False, help_text="When impact began; defaults to now.")
     is_drill = serializers.BooleanField(required=False, default=False, help_text="Fixed for the incident's life.")
     commander = MemberField(
         required=False,
@@ -206,8 +208,8 @@ class IncidentDeclareInputSerializer(serializers.Serializer):
 
 class IncidentUpdateInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
-    summary = serializers.CharField(required=False, allow_blank=True)
-    customer_impact = serializers.CharField(required=False, allow_blank=True)
+    summary = serializers.CharField(max_length=limits.TEXT_MAX_CHARS, required=False, allow_blank=True)
+    customer_impact = serializers.CharField(max_length=limits.TEXT_MAX_CHARS, required=False, allow_blank=True)
     severity = OrgRelatedField(slug_field="name", queryset=Severity.objects.all(), required=False)
     incident_type = OrgRelatedField(
         slug_field="slug",
@@ -217,16 +219,19 @@ class IncidentUpdateInputSerializer(serializers.Serializer):
         help_text="A type's slug, or null for none; a new type's checklist items are added as tasks.",
     )
     services = OrgRelatedField(slug_field="slug", queryset=Service.objects.all(), many=True, required=False)
-    started_at = serializers.DateTimeField(required=False)
-    detected_at = serializers.DateTimeField(required=False, allow_null=True)
-    declared_at = serializers.DateTimeField(required=False)
-    acknowledged_at = serializers.DateTimeField(required=False, allow_null=True)
-    identified_at = serializers.DateTimeField(required=False, allow_null=True)
-    mitigated_at = serializers.DateTimeField(required=False, allow_null=True)
-    resolved_at = serializers.DateTimeField(required=False, allow_null=True)
-    closed_at = serializers.DateTimeField(required=False, allow_null=True)
+    started_at = BoundedSerializerDateTimeField(required=False)
+    detected_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
+    declared_at = BoundedSerializerDateTimeField(required=False)
+    acknowledged_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
+    identified_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
+    mitigated_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
+    resolved_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
+    closed_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
     reason = serializers.CharField(
-        required=False, allow_blank=True, help_text="Required with any milestone change; it goes in the timeline."
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="Required with any milestone change; it goes in the timeline.",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -257,8 +262,8 @@ class IncidentFilterSerializer(serializers.Serializer):
         required=False, help_text="An incident type's slug, or `none` for incidents declared without a type."
     )
     is_drill = serializers.BooleanField(required=False, allow_null=True, default=None)
-    since = serializers.DateField(required=False, help_text="Declared on or after this date (UTC).")
-    until = serializers.DateField(required=False, help_text="Declared on or before this date (UTC).")
+    since = BoundedSerializerDateField(required=False, help_text="Declared on or after this date (UTC).")
+    until = BoundedSerializerDateField(required=False, help_text="Declared on or before this date (UTC).")
     search = serializers.CharField(required=False, allow_blank=True, help_text="Title, summary, or INC-<n>.")
     sort = serializers.ChoiceField(
         choices=list(selectors.INCIDENT_SORTS),
@@ -398,7 +403,9 @@ class TimelineFilterSerializer(serializers.Serializer):
 
 
 class NoteInputSerializer(serializers.Serializer):
-    body = serializers.CharField(help_text="Markdown; stored as written, rendered sanitized in body_html.")
+    body = serializers.CharField(
+        max_length=limits.TEXT_MAX_CHARS, help_text="Markdown; stored as written, rendered sanitized in body_html."
+    )
 
 
 class PinInputSerializer(serializers.Serializer):
@@ -415,7 +422,7 @@ class StatusUpdateOutputSerializer(serializers.ModelSerializer):
 
 
 class StatusUpdateInputSerializer(serializers.Serializer):
-    message = serializers.CharField()
+    message = serializers.CharField(max_length=limits.TEXT_MAX_CHARS)
     visibility = serializers.ChoiceField(
         choices=StatusUpdateVisibility.choices, required=False, default=StatusUpdateVisibility.INTERNAL
     )
@@ -459,7 +466,7 @@ class IncidentRoleInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64)
     slug = serializers.SlugField(max_length=64, required=False, allow_blank=True)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    instructions = serializers.CharField(required=False, allow_blank=True)
+    instructions = serializers.CharField(max_length=limits.TEXT_MAX_CHARS, required=False, allow_blank=True)
     checklist = serializers.ListField(
         child=serializers.CharField(max_length=300), required=False, max_length=50, help_text="Become tasks."
     )

@@ -9,11 +9,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, pagination, status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import pagination
 from incidents import actions, config_actions, selectors
 from incidents.api import serializers
 from incidents.models import MILESTONES, Incident, IncidentRole, IncidentType, Severity
@@ -27,7 +28,8 @@ UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 
 
 class TimelinePagination(pagination.CursorPagination):
-    """Newest first; a cursor stays stable while new events arrive, so paging never repeats or skips one."""
+    """Newest first; a cursor stays stable while new events arrive, so paging never repeats or skips one.
+    A forged cursor is a 404 "Invalid cursor", as DRF answers a garbled one (core/pagination.py)."""
 
     ordering = "-id"
     page_size = 50

@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import limits
 from notifications.models import Notification
 from oncall.actions.policies import MAX_REPEAT, MAX_STEPS, MAX_TARGETS_PER_STEP, MAX_WAIT_MINUTES
 from oncall.models import EscalationPolicy, EscalationStepTarget, Schedule, StepTargetKind
@@ -74,7 +75,7 @@ class StepInputSerializer(serializers.Serializer):
 class PolicyInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     slug = serializers.SlugField(max_length=63, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(max_length=limits.TEXT_MAX_CHARS, required=False, allow_blank=True)
     owner_team = OrgRelatedField(slug_field="slug", queryset=Team.objects.all(), required=False, allow_null=True)
     repeat_count = serializers.IntegerField(min_value=0, max_value=MAX_REPEAT, required=False)
     steps = StepInputSerializer(many=True, allow_empty=False, max_length=MAX_STEPS)

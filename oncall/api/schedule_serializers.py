@@ -8,6 +8,8 @@ from django.core.validators import validate_email
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import limits
+from core.fields import BoundedSerializerDateField, BoundedSerializerDateTimeField
 from oncall.models import RotationKind, Schedule, ScheduleLayer, ScheduleOverride
 from oncall.rotation import Shift
 from orgs.api.base import OrgRelatedField
@@ -100,7 +102,7 @@ class ScheduleOutputSerializer(serializers.ModelSerializer):
 class ScheduleInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     slug = serializers.SlugField(max_length=63, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(max_length=limits.TEXT_MAX_CHARS, required=False, allow_blank=True)
     time_zone = serializers.CharField(max_length=64, required=False, help_text="IANA name, e.g. Europe/London")
     owner_team = OrgRelatedField(slug_field="slug", queryset=Team.objects.all(), required=False, allow_null=True)
 
@@ -112,8 +114,8 @@ class LayerInputSerializer(serializers.Serializer):
         min_value=1, max_value=24 * 28, required=False, help_text="Custom rotations: shift length in elapsed hours"
     )
     handoff_time = serializers.TimeField(help_text="HH:MM in the schedule's time zone")
-    start_date = serializers.DateField(help_text="Date of the first hand-off")
-    end_date = serializers.DateField(required=False, allow_null=True, help_text="The layer stops at its hand-off")
+    start_date = BoundedSerializerDateField(help_text="Date of the first hand-off")
+    end_date = BoundedSerializerDateField(required=False, allow_null=True, help_text="The layer stops at its hand-off")
     restrictions = serializers.JSONField(
         required=False, help_text='[{"weekdays": [0, 1, 2, 3, 4], "start": "08:00", "end": "18:00"}]; [] = always'
     )
@@ -147,8 +149,8 @@ class OverrideOutputSerializer(serializers.ModelSerializer):
 class OverrideInputSerializer(serializers.Serializer):
     user = MemberInputField(help_text="Who is on call (id or email)")
     covers = MemberInputField(required=False, allow_null=True, help_text="Whom they replace; null = everyone")
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = BoundedSerializerDateTimeField()
+    ends_at = BoundedSerializerDateTimeField()
 
 
 class OverrideFilterSerializer(serializers.Serializer):
@@ -186,8 +188,8 @@ class ShiftsSerializer(serializers.Serializer):
 
 
 class ShiftWindowSerializer(serializers.Serializer):
-    start = serializers.DateTimeField(required=False, help_text="Default: now")
-    end = serializers.DateTimeField(required=False, help_text="Default: start + 14 days; at most 93 days")
+    start = BoundedSerializerDateTimeField(required=False, help_text="Default: now")
+    end = BoundedSerializerDateTimeField(required=False, help_text="Default: start + 14 days; at most 93 days")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("start"), attrs.get("end")
@@ -200,7 +202,7 @@ class ShiftWindowSerializer(serializers.Serializer):
 
 
 class OncallAtSerializer(serializers.Serializer):
-    at = serializers.DateTimeField(required=False, help_text="Default: now")
+    at = BoundedSerializerDateTimeField(required=False, help_text="Default: now")
 
 
 class OncallSerializer(serializers.Serializer):

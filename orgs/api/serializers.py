@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from core import limits
+from core.fields import BoundedSerializerDateTimeField
 from orgs.models import ApiToken, ApiTokenRole, AuditEvent, Invitation, Membership, MembershipRole, Team, User
 
 
@@ -39,13 +41,13 @@ class TeamOutputSerializer(serializers.ModelSerializer):
 class TeamInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     slug = serializers.SlugField(max_length=50, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(max_length=limits.TEXT_MAX_CHARS, required=False, allow_blank=True)
     chat_channel = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
 
 
 class TeamMemberInputSerializer(serializers.Serializer):
-    user = serializers.CharField(help_text="The member's user id (uuid) or email address.")
+    user = serializers.CharField(max_length=254, help_text="The member's user id (uuid) or email address.")
 
 
 class MembershipOutputSerializer(serializers.ModelSerializer):
@@ -75,7 +77,7 @@ class InvitationOutputSerializer(serializers.ModelSerializer):
 
 
 class InvitationInputSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=MembershipRole.choices, default=MembershipRole.RESPONDER)
 
 
@@ -110,7 +112,7 @@ class ApiTokenCreatedSerializer(ApiTokenOutputSerializer):
 class ApiTokenInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     role = serializers.ChoiceField(choices=ApiTokenRole.choices, default=ApiTokenRole.RESPONDER)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    expires_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

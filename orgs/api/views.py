@@ -12,6 +12,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.fields import BoundedIsoDateTimeFilter
 from orgs import actions, selectors
 from orgs.api import serializers
 from orgs.api.base import OrgScopedViewSet
@@ -188,8 +189,8 @@ class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_label", lookup_expr="icontains")
     target_type = django_filters.CharFilter()
     target_id = django_filters.CharFilter()
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lte")
+    since = BoundedIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = BoundedIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lte")
 
     class Meta:
         model = AuditEvent

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.fields import BoundedDateField
 from orgs.models import Organization
 from orgs.web import form_add_validation_error
 from retros.analytics.filters import AnalyticsFilters, analytics_filters_resolve
@@ -19,8 +20,8 @@ class DateInput(forms.DateInput):
 
 
 class AnalyticsFilterForm(forms.Form):
-    since = forms.DateField(required=False, label="From", widget=DateInput)
-    until = forms.DateField(required=False, label="To", widget=DateInput)
+    since = BoundedDateField(required=False, label="From", widget=DateInput)
+    until = BoundedDateField(required=False, label="To", widget=DateInput)
     severity = forms.CharField(required=False, max_length=32)
     service = forms.CharField(required=False, max_length=63)
     team = forms.CharField(required=False, max_length=50)

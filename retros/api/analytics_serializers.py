@@ -6,14 +6,17 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from core.fields import BoundedSerializerDateField
 from retros import analytics
 
 
 class AnalyticsFilterSerializer(serializers.Serializer):
-    since = serializers.DateField(
+    since = BoundedSerializerDateField(
         required=False, help_text="First day (UTC) of the range, on `started_at`. Default: 90 days before `until`."
     )
-    until = serializers.DateField(required=False, help_text="Last day (UTC) of the range, inclusive. Default: today.")
+    until = BoundedSerializerDateField(
+        required=False, help_text="Last day (UTC) of the range, inclusive. Default: today."
+    )
     severity = serializers.CharField(required=False, allow_blank=True, help_text="A severity's name (SEV1).")
     service = serializers.CharField(required=False, allow_blank=True, help_text="An affected service's slug.")
     team = serializers.CharField(

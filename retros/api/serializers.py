@@ -7,6 +7,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import limits
+from core.fields import BoundedSerializerDateTimeField
 from incidents.api.serializers import MemberField
 from incidents.models import MILESTONES
 from orgs.api.base import OrgRelatedField
@@ -173,28 +175,31 @@ class RetrospectiveCreateInputSerializer(serializers.Serializer):
     incident = IncidentNumberField(help_text="The incident's number (42 or INC-42); one retrospective per incident.")
     owner = MemberField(required=False, help_text="User id or email of a member; API tokens need one.")
     template = OrgRelatedField(slug_field="slug", queryset=RetroTemplate.objects.all(), required=False)
-    due_at = serializers.DateTimeField(required=False, help_text="Default: business days after resolve (policy).")
+    due_at = BoundedSerializerDateTimeField(required=False, help_text="Default: business days after resolve (policy).")
 
 
 class RetrospectiveUpdateInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     owner = MemberField(required=False, allow_null=True)
-    due_at = serializers.DateTimeField(required=False, allow_null=True)
+    due_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
     reviewers = serializers.ListField(child=MemberField(), required=False, help_text="User ids or emails.")
     contributing_factors = OrgRelatedField(
         slug_field="slug", queryset=ContributingFactor.objects.all(), many=True, required=False
     )
     sections = serializers.DictField(
-        child=serializers.CharField(allow_blank=True), required=False, help_text='Markdown by key: {"summary": "…"}.'
+        max_length=limits.LONG_TEXT_MAX_CHARS,
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text='Markdown by key: {"summary": "…"}.',
     )
-    started_at = serializers.DateTimeField(required=False, help_text="Milestones edit the incident itself.")
-    detected_at = serializers.DateTimeField(required=False, allow_null=True)
-    declared_at = serializers.DateTimeField(required=False)
-    acknowledged_at = serializers.DateTimeField(required=False, allow_null=True)
-    identified_at = serializers.DateTimeField(required=False, allow_null=True)
-    mitigated_at = serializers.DateTimeField(required=False, allow_null=True)
-    resolved_at = serializers.DateTimeField(required=False, allow_null=True)
-    closed_at = serializers.DateTimeField(required=False, allow_null=True)
+    started_at = BoundedSerializerDateTimeField(required=False, help_text="Milestones edit the incident itself.")
+    detected_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
+    declared_at = BoundedSerializerDateTimeField(required=False)
+    acknowledged_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
+    identified_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
+    mitigated_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
+    resolved_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
+    closed_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
     reason = serializers.CharField(max_length=500, required=False, help_text="Required with milestones.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from core import limits
 from oncall.models import EscalationPolicy
 from orgs.api.base import OrgRelatedField
 from orgs.models import Team
@@ -82,7 +83,7 @@ class ServiceOutputSerializer(serializers.ModelSerializer):
 class ServiceInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     slug = serializers.CharField(max_length=63, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(max_length=limits.TEXT_MAX_CHARS, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=ServiceKind.choices, required=False)
     type = serializers.CharField(source="service_type", max_length=50, required=False)
     tier = serializers.ChoiceField(choices=ServiceTier.choices, required=False)
@@ -135,7 +136,9 @@ class DependenciesOutputSerializer(serializers.Serializer):
 
 
 class ImportInputSerializer(serializers.Serializer):
-    yaml = serializers.CharField(help_text="The catalog-info.yaml text (multi-document).")
+    yaml = serializers.CharField(
+        max_length=limits.YAML_MAX_BYTES, help_text="The catalog-info.yaml text (multi-document)."
+    )
 
 
 class ImportChangeSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.text import slugify
 
+from core import yaml as bounded_yaml
 from orgs import actions as org_actions
 from orgs.models import Organization, Team
 from services import actions as service_actions
@@ -182,9 +183,10 @@ def _annotation_path(key: str) -> str:
 
 
 def _load(yaml_text: str) -> list[tuple[int, Any]]:
-    """Parse every document of the stream; empty documents are dropped but keep their position."""
+    """Parse every document of the stream (within core.yaml's size, depth and alias limits); empty documents
+    are dropped but keep their position."""
     try:
-        documents = list(yaml.safe_load_all(yaml_text))
+        documents = bounded_yaml.safe_load_all(yaml_text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = (getattr(exc, "problem", None) or str(exc)).rstrip(".")

@@ -461,7 +461,7 @@ def test_milestones_need_a_reason_and_started_at_stays_first(org, configured, ap
     mixed = client.patch(
         url, {"title": "Renamed", "started_at": iso(now - timedelta(hours=1)), "reason": "Guess"}, format="json"
     )
-    future = client.patch(url, {"resolved_at": "2999-01-01T00:00:00Z", "reason": "Optimism"}, format="json")
+    future = client.patch(url, {"resolved_at": "2099-01-01T00:00:00Z", "reason": "Optimism"}, format="json")
 
     assert no_reason.json()["error"]["fields"] == {"reason": ["Say why the times change (it goes in the timeline)."]}
     assert corrected.status_code == 200

@@ -292,7 +292,7 @@ def test_declare_without_a_title_re_renders_with_the_error(scene):
 
 def test_declare_in_the_future_is_refused_by_the_action(scene):
     response = scene.client(scene.owner).post(
-        scene.url(None) + "declare/", {"title": "Time travel", "severity": "SEV2", "started_at": "2999-01-01T00:00"}
+        scene.url(None) + "declare/", {"title": "Time travel", "severity": "SEV2", "started_at": "2099-01-01T00:00"}
     )
 
     assert response.status_code == 400

@@ -7,6 +7,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import limits
+from core.fields import BoundedSerializerDateField
 from incidents import selectors as incident_selectors
 from incidents.api.serializers import MemberField
 from incidents.models import Incident
@@ -88,11 +90,13 @@ class FollowUpOutputSerializer(serializers.ModelSerializer):
 
 class FollowUpInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300)
-    description = serializers.CharField(required=False, allow_blank=True, help_text="Markdown.")
+    description = serializers.CharField(
+        max_length=limits.TEXT_MAX_CHARS, required=False, allow_blank=True, help_text="Markdown."
+    )
     status = serializers.ChoiceField(choices=FollowUpStatus.choices, required=False)
     priority = serializers.ChoiceField(choices=FollowUpPriority.choices, required=False)
     owner = MemberField(required=False, allow_null=True, help_text="User id or email of a member, or null.")
-    due_date = serializers.DateField(required=False, allow_null=True)
+    due_date = BoundedSerializerDateField(required=False, allow_null=True)
     incident = IncidentNumberField(required=False, allow_null=True, help_text="An incident number (42 or INC-42).")
 
 

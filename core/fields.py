@@ -1,0 +1,73 @@
+"""Shared form, serializer and filter fields that bound what a client can send.
+
+Dates: every date or date-time a client sends goes through a field of this module, which refuses
+anything outside `limits.DATE_MIN`..`limits.DATE_MAX` (1970-01-01 to 2100-12-31) with a field error.
+Without the bound, `since=0001-01-01` or `until=9999-12-31` parse fine and then overflow the first
+`± timedelta` (OverflowError, a 500) or a PostgreSQL timestamp.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django_filters import filters as django_filters
+from django_filters.fields import IsoDateTimeField
+from rest_framework import serializers
+
+from core import limits
+
+DATE_RANGE_MESSAGE = f"Enter a date between {limits.DATE_MIN.isoformat()} and {limits.DATE_MAX.isoformat()}."
+
+
+def validate_date_in_range(value: date | datetime | None) -> None:
+    """Refuse a date or datetime outside the supported range (naive datetimes are taken as UTC)."""
+    if value is None:
+        return
+    if isinstance(value, datetime):
+        aware = value if timezone.is_aware(value) else value.replace(tzinfo=limits.DATETIME_MIN.tzinfo)
+        inside = limits.DATETIME_MIN <= aware <= limits.DATETIME_MAX
+    else:
+        inside = limits.DATE_MIN <= value <= limits.DATE_MAX
+    if not inside:
+        raise ValidationError(DATE_RANGE_MESSAGE, code="date_out_of_range")
+
+
+# --- forms --------------------------------------------------------------------------------------------
+
+
+class BoundedDateField(forms.DateField):
+    default_validators = [validate_date_in_range]
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    default_validators = [validate_date_in_range]
+
+    def to_python(self, value: Any) -> datetime | None:
+        try:
+            return super().to_python(value)
+        except OverflowError:  # making 0001-01-01 00:00 aware in a zone east of UTC leaves the calendar
+            raise ValidationError(DATE_RANGE_MESSAGE, code="date_out_of_range") from None
+
+
+class BoundedIsoDateTimeField(IsoDateTimeField):
+    default_validators = [validate_date_in_range]
+
+
+# --- django-filter -------------------------------------------------------------------------------------
+
+
+class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
+
+
+# --- DRF ------------------------------------------------------------------------------------------------
+
+
+class BoundedSerializerDateField(serializers.DateField):
+    default_validators = [validate_date_in_range]
+
+
+class BoundedSerializerDateTimeField(serializers.DateTimeField):
+    default_validators = [validate_date_in_range]

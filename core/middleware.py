@@ -1,0 +1,78 @@
+"""Refuse, before any view runs, the input no view should ever see: NUL characters in a URL or a form.
+
+PostgreSQL cannot store or even compare a string holding a NUL (0x00) character: a `%00` in a slug,
+a filter or a search box would reach a query and fail as a 500. No legitimate client sends one, so
+`RejectUnsafeInputMiddleware` answers 400 for any NUL in the path, in a query parameter (name or
+value) or in a form field of a page, naming where it was:
+- under /api/ and /integrations/, the API's error body (`{"error": {"status", "code", "message",
+  "fields"}}`, the shape of orgs.api.errors);
+- elsewhere, the app's 400 page with the same message.
+JSON bodies are checked by core.parsers.JSONParser (the API) and core.safejson (inbound alerts).
+
+It is also the safety net for a value the database refuses (`django.db.DataError`: a string longer than
+its column, a number out of range) that validation let through: that is answered as a 400 too and logged
+as an error, since it means a form or serializer lacks a bound.
+"""
+
+import logging
+from collections.abc import Callable
+
+from django.db import DataError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from core.safejson import NUL_MESSAGE
+
+logger = logging.getLogger(__name__)
+
+JSON_PREFIXES = ("/api/", "/integrations/")
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+INVALID_MESSAGE = "The request is invalid."
+DATA_ERROR_MESSAGE = "A value is out of range or too long to store."
+
+
+def _nul_field(request: HttpRequest) -> str | None:
+    """Where the request carries a NUL character ("path", a parameter's name), or None."""
+    if "\x00" in request.path or "\x00" in request.path_info:
+        return "path"
+    sources = [request.GET]
+    if (
+        request.method == "POST"
+        and request.content_type in FORM_CONTENT_TYPES
+        and not request.path.startswith(JSON_PREFIXES)
+    ):
+        sources.append(request.POST)
+    for source in sources:
+        for name, values in source.lists():
+            if "\x00" in name:
+                return name.replace("\x00", "\\x00")
+            if any("\x00" in value for value in values if isinstance(value, str)):
+                return name
+    return None
+
+
+def bad_request(request: HttpRequest, message: str, fields: dict[str, list[str]] | None = None) -> HttpResponse:
+    """A 400 in the form the caller reads: the API error body for JSON routes, the error page otherwise."""
+    if request.path.startswith(JSON_PREFIXES):
+        body = {"error": {"status": 400, "code": "invalid", "message": message, "fields": fields or {}}}
+        return JsonResponse(body, status=400)
+    return render(request, "400.html", {"message": message, "fields": fields or {}}, status=400)
+
+
+class RejectUnsafeInputMiddleware:
+    """Answer 400 for NUL characters anywhere in a URL or a page's form, and for a value the database refuses."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = _nul_field(request)
+        if field is not None:
+            return bad_request(request, f"{field}: {NUL_MESSAGE}", {field: [NUL_MESSAGE]})
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DataError):
+            return None
+        logger.error("the database refused a value validation let through", exc_info=exception)
+        return bad_request(request, DATA_ERROR_MESSAGE)
