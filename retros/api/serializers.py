@@ -187,8 +187,7 @@ class RetrospectiveUpdateInputSerializer(serializers.Serializer):
         slug_field="slug", queryset=ContributingFactor.objects.all(), many=True, required=False
     )
     sections = serializers.DictField(
-        max_length=limits.LONG_TEXT_MAX_CHARS,
-        child=serializers.CharField(allow_blank=True),
+        child=serializers.CharField(max_length=limits.LONG_TEXT_MAX_CHARS, allow_blank=True),
         required=False,
         help_text='Markdown by key: {"summary": "…"}.',
     )
