@@ -5,15 +5,16 @@ library into one handler formatted by structlog.
   user id (or API token prefix) of the request being served, or the Celery task being run;
 * development (`make run`): the same records, human-readable.
 
-Each request is logged once, by `RequestLogMiddleware` (the servers' own access logs are off) and every log
-record written while it is served carries its request id.
+Each request is logged once, by `RequestLogMiddleware` (the servers' own access logs are off), or by
+`asgi_access_log` for the requests answered before Django (the lean alert-ingestion path); every log record
+written while a request is served carries its request id.
 """
 
 import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
@@ -32,6 +33,11 @@ _current_request: ContextVar[HttpRequest | None] = ContextVar("firebreak_request
 EXTRA_FIELDS = ["method", "path", "status", "duration_ms", "to", "subject", "body"]
 access_logger = logging.getLogger("firebreak.request")
 email_logger = logging.getLogger("firebreak.email")
+
+
+def request_id_for(incoming: str) -> str:
+    """The caller's (or proxy's) request id when it is a plain token, else a fresh one."""
+    return incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
 def _loaded_user(request: HttpRequest) -> Any:
@@ -77,8 +83,12 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        scope = getattr(request, "scope", None)  # under ASGI: asgi_access_log chose the id already
+        if scope is not None and "firebreak.request_id" in scope:
+            request.request_id = scope["firebreak.request_id"]
+            scope["firebreak.logged"] = True  # this request gets its line here, not there
+        else:
+            request.request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER, ""))
         token = _current_request.set(request)
         started = time.perf_counter()
         try:
@@ -96,6 +106,49 @@ class RequestLogMiddleware:
             return response
         finally:
             _current_request.reset(token)
+
+
+ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
+
+
+def asgi_access_log(app: ASGIApp) -> ASGIApp:
+    """Log the HTTP requests that are answered before Django's middleware (alerting/inbound/asgi.py), once,
+    with a request id sent back as X-Request-ID; the requests Django serves are logged by RequestLogMiddleware."""
+
+    async def application(scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        incoming = next((value for name, value in scope["headers"] if name == b"x-request-id"), b"")
+        request_id = request_id_for(incoming.decode("latin-1"))
+        scope["firebreak.request_id"] = request_id
+        status = 0
+
+        async def send_with_id(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start" and not scope.get("firebreak.logged"):
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
+            await send(message)
+
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await app(scope, receive, send_with_id)
+            if not scope.get("firebreak.logged"):
+                access_logger.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
+                )
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
+
+    return application
 
 
 def _readable_access_line(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:

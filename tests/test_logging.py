@@ -1,6 +1,7 @@
 """Logs a person can read (config/logging.py): one JSON object per line in production with the request id,
 org and user of the request being served; each request logged once; emails never logged at WARNING."""
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from django.core import mail
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from config.logging import RequestLogMiddleware, logging_config
+from config.logging import RequestLogMiddleware, asgi_access_log, logging_config
 from orgs.models import ApiToken
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +173,56 @@ def test_the_console_email_url_means_the_log_backend(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(config.settings)
+
+
+def serve(app, path: str = "/integrations/generic/key/", headers: list | None = None) -> list[dict]:
+    """One HTTP request through an ASGI app; the messages it sent."""
+    sent: list[dict] = []
+    scope = {"type": "http", "method": "POST", "path": path, "headers": headers or []}
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(asgi_access_log(app)(scope, receive, send))
+    return sent
+
+
+async def lean(scope, receive, send) -> None:
+    """Answers before Django, as the alert-ingestion path does, and logs on the way."""
+    logging.getLogger("alerting.inbound.asgi").warning("throttled")
+    await send({"type": "http.response.start", "status": 429, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+def test_a_request_answered_before_django_is_logged_once_with_its_id(json_log):
+    sent = serve(lean, headers=[(b"x-request-id", b"prom-7")])
+
+    warning, access = json_log.events
+    assert sent[0]["headers"] == [(b"content-type", b"application/json"), (b"x-request-id", b"prom-7")]
+    assert (warning["event"], warning["request_id"]) == ("throttled", "prom-7")
+    assert {key: access[key] for key in ("event", "method", "path", "status", "request_id")} == {
+        "event": "request",
+        "method": "POST",
+        "path": "/integrations/generic/key/",
+        "status": 429,
+        "request_id": "prom-7",
+    }
+    logging.getLogger("after").info("outside any request")
+    assert "request_id" not in json_log.events[-1]
+
+
+def test_a_request_django_serves_is_left_to_the_middleware(json_log):
+    async def django(scope, receive, send) -> None:
+        request = RequestFactory().get("/healthz")
+        request.scope = scope  # what ASGIRequest keeps
+        response = RequestLogMiddleware(lambda request: HttpResponse("ok"))(request)
+        await send({"type": "http.response.start", "status": response.status_code, "headers": []})
+
+    sent = serve(django, path="/healthz")
+
+    [access] = json_log.events
+    assert sent[0]["headers"] == []  # the middleware sets X-Request-ID on Django's response itself
+    assert (access["path"], len(access["request_id"])) == ("/healthz", 32)
