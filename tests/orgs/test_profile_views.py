@@ -89,3 +89,9 @@ def test_the_action_refuses_an_unknown_zone_on_its_field(member):
 
     message = "“Nowhere/Land” is not a time zone name (for example Europe/London)."
     assert refused.value.message_dict == {"time_zone": [message]}
+
+
+def test_every_page_links_to_the_profile(member, client_for):
+    html = client_for(member).get(f"/o/{member.organization.slug}/").content.decode()
+
+    assert f'<a href="{URL}">Profile</a>' in html
