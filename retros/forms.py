@@ -4,13 +4,14 @@ templates by slug, from querysets of the request's org."""
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from core import limits
+from core import limits, safejson
 from incidents.forms import UTCDateTimeField, member_field
 from incidents.selectors import member_choices
 from orgs.models import MembershipRole, Organization
-from retros import selectors
-from retros.models import RetrospectiveStatus
+from retros import editing, selectors
+from retros.models import RetroSection, RetrospectiveStatus
 
 STATUS_FILTERS = [("", "Any status"), *RetrospectiveStatus.choices]
 
@@ -46,6 +47,60 @@ class RetrospectiveDetailsForm(forms.Form):
         self.order_fields(["title", "owner", "due_at", "reviewers", "factors"])
 
 
+EDITOR = "retro-editor"  # the editor's <form> id: the details fields in the side column belong to it too
+
+
+class RetrospectiveEditForm(RetrospectiveDetailsForm):
+    """The editor's one form: the details, every section of `sections` (field "section-<key>") and the base
+    (fingerprints of what the page was loaded with, JSON) that retros.editing checks concurrent saves against."""
+
+    base = forms.CharField(required=False, max_length=limits.TEXT_MAX_CHARS, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, sections: list[RetroSection], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sections = sections
+        for section in sections:
+            self.fields[editing.section_field(section.key)] = forms.CharField(
+                required=False,
+                strip=False,
+                max_length=editing.MAX_SECTION_LENGTH,
+                label=section.title,
+                widget=forms.Textarea(attrs={"rows": 12 if section.key == "timeline" else 6}),
+            )
+        for name in editing.DETAIL_FIELDS:
+            self.fields[name].widget.attrs["form"] = EDITOR
+
+    def clean_base(self) -> dict[str, str]:
+        text = self.cleaned_data.get("base") or "{}"
+        try:
+            base = safejson.loads(text)
+        except ValueError:  # safejson.JSONRefused too: invalid, NaN, or nested too deeply
+            base = None
+        if not isinstance(base, dict) or not all(isinstance(v, str) for v in base.values()):
+            raise ValidationError("This page is out of date: copy what you typed, reload the page and save again.")
+        return base
+
+    def section_field(self, section: RetroSection) -> forms.BoundField:
+        return self[editing.section_field(section.key)]
+
+    def details(self) -> dict[str, Any]:
+        """The details sent: a field missing from the post is left as it is (checkbox lists send nothing when
+        none is ticked, so they are always taken)."""
+        return {
+            name: self.cleaned_data[name]
+            for name in editing.DETAIL_FIELDS
+            if name in self.data or name in ("reviewers", "factors")
+        }
+
+    def section_bodies(self) -> dict[str, str]:
+        """The sections sent (a section missing from the post is left as it is)."""
+        return {
+            s.key: self.cleaned_data[editing.section_field(s.key)]
+            for s in self.sections
+            if editing.section_field(s.key) in self.data
+        }
+
+
 class RetrospectiveCreateForm(forms.Form):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -59,11 +114,6 @@ class RetrospectiveCreateForm(forms.Form):
             required=False,
             empty_label="The default template",
         )
-
-
-class SectionForm(forms.Form):
-    section = forms.SlugField(max_length=64, widget=forms.HiddenInput)
-    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 8}))
 
 
 class TransitionForm(forms.Form):

@@ -5,6 +5,7 @@ Drafts are read and written by responders and up; published retrospectives are r
 is addressed by its incident's number (/retros/42/ is the retrospective of INC-42). Every change is a POST that
 calls one action; a refused change re-renders the page with the reason and status 400."""
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -24,24 +25,24 @@ from incidents.models import MILESTONES
 from orgs.permissions import ADMIN, RESPONDER, require_role, role_required
 from orgs.tenancy import Actor
 from orgs.web import confirm_delete, form_add_validation_error, form_save, paginate
-from retros import actions, selectors
+from retros import actions, editing, selectors
 from retros.forms import (
     ContributingFactorForm,
     RetroSettingsForm,
     RetrospectiveCreateForm,
-    RetrospectiveDetailsForm,
+    RetrospectiveEditForm,
     RetrospectiveFilterForm,
     RetroTemplateForm,
-    SectionForm,
     TransitionForm,
 )
-from retros.models import RETRO_TRANSITIONS, Retrospective, RetrospectiveStatus
+from retros.models import RETRO_TRANSITIONS, RetroSection, Retrospective, RetrospectiveStatus
 from ticketing import actions as ticketing_actions
 from ticketing import selectors as ticketing_selectors
 from ticketing.forms import FollowUpQuickAddForm
 from ticketing.models import FollowUpPriority
 
 DETAIL = "retros/retrospective_detail.html"
+OUTCOME = "retros/partials/_editor_outcome.html"
 SETTINGS = "retros/retro_settings.html"
 FORM = "retros/settings_form.html"
 CONFIRM = "retros/settings_confirm.html"
@@ -69,13 +70,30 @@ def retro_redirect(retrospective: Retrospective, anchor: str = "") -> HttpRespon
     return redirect(url + (f"#{anchor}" if anchor else ""))
 
 
-def details_initial(retrospective: Retrospective) -> dict[str, Any]:
+def editor_initial(retrospective: Retrospective, sections: list[RetroSection]) -> dict[str, Any]:
     return {
         "title": retrospective.title,
         "owner": str(retrospective.owner.uuid) if retrospective.owner else "",
         "due_at": retrospective.due_at,
         "reviewers": [str(link.user.uuid) for link in retrospective.reviewer_links.all()],
         "factors": [link.factor.slug for link in retrospective.factor_links.all()],
+        **{editing.section_field(section.key): section.body for section in sections},
+    }
+
+
+def editor_context(
+    form: RetrospectiveEditForm, base: dict[str, str], conflicts: list[editing.Conflict] = ()
+) -> dict[str, Any]:
+    """The editor's form, each section with its field and conflict, the details' conflicts, and the base."""
+    by_field = {conflict.field: conflict for conflict in conflicts}
+    return {
+        "editor_form": form,
+        "editor_sections": [
+            (section, form.section_field(section), by_field.get(editing.section_field(section.key)))
+            for section in form.sections
+        ],
+        "detail_conflicts": [c for c in conflicts if not c.field.startswith(editing.SECTION)],
+        "base_json": json.dumps(base, separators=(",", ":")),
     }
 
 
@@ -98,16 +116,21 @@ def detail_context(request: HttpRequest, retrospective: Retrospective, **overrid
         "transitions": [str(s) for s in RETRO_TRANSITIONS[RetrospectiveStatus(retrospective.status)]]
         if responder
         else [],
+        "saved": None,  # the editor's save status: the outcome of a save, if this page shows one
+        "outcome_shown": False,
         "is_overdue": not retrospective.is_published
         and retrospective.due_at is not None
         and retrospective.due_at < timezone.now(),
     }
+    if editable:
+        sections = context["sections"]
+        form = RetrospectiveEditForm(
+            organization=organization, sections=sections, initial=editor_initial(retrospective, sections)
+        )
+        context.update(editor_context(form, editing.retrospective_fingerprints(retrospective=retrospective)))
     if responder:
         context.update(
             {
-                "details_form": RetrospectiveDetailsForm(
-                    organization=organization, initial=details_initial(retrospective)
-                ),
                 "milestones_form": MilestonesForm(initial={name: getattr(incident, name) for name in MILESTONES}),
                 "action_item_form": FollowUpQuickAddForm(organization=organization),
                 "members": list(incident_selectors.member_choices(organization=organization)),
@@ -214,50 +237,76 @@ def retrospective_print(request: HttpRequest, org_slug: str, number: int) -> Htt
 
 @require_POST
 @role_required(RESPONDER)
-def retrospective_details(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+def retrospective_edit(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
+    """The editor's one Save: the details and every section at once, all or nothing (retros.editing). htmx gets
+    the outcome only (status, errors, conflicts, previews, the new base): the typed text never leaves the
+    browser's fields. A plain POST redirects, or shows the page again with everything that was typed."""
     retrospective = get_retrospective(request, number)
-    form = RetrospectiveDetailsForm(request.POST, organization=request.organization)
-    return apply(
-        request,
-        retrospective,
-        form,
-        lambda data: actions.retrospective_update(
-            retrospective=retrospective, actor=Actor.from_request(request), **data
-        ),
-        "Details saved.",
-        "The details were not saved",
-        "details",
-        details_form=form,
-    )
-
-
-@require_POST
-@role_required(RESPONDER)
-def retrospective_section(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
-    """Save one section; htmx swaps the section's card in place, a plain POST goes back to the section."""
-    retrospective = get_retrospective(request, number)
-    form = SectionForm(request.POST)
-    if not form.is_valid():
-        return refuse(request, retrospective, form, "The section was not saved")
-    key, body = form.cleaned_data["section"], form.cleaned_data["body"]
-    try:
-        section = actions.retrospective_section_update(
-            retrospective=retrospective, key=key, body=body, actor=Actor.from_request(request)
-        )
-    except ValidationError as exc:
-        form_add_validation_error(form, exc)
-        if not request.htmx or "section" in form.errors:
-            return refuse(request, retrospective, form, "The section was not saved")
-        # htmx swaps only 2xx answers: the card comes back with the typed text and the reason.
-        section = selectors.section_get(retrospective=retrospective, key=key)
-        section.body = body
-        context = {"section": section, "retrospective": retrospective, "error": " ".join(exc.messages)}
-        return render(request, "retros/partials/_section_editor.html", context)
+    sections = selectors.section_list(retrospective=retrospective)
+    form = RetrospectiveEditForm(request.POST, organization=request.organization, sections=sections)
+    saved: list[str] | None = None
+    conflicts: list[editing.Conflict] = []
+    base: dict[str, str] = {}
+    if form.is_valid():
+        base = form.cleaned_data["base"]
+        try:
+            saved = editing.retrospective_edit(
+                retrospective=retrospective,
+                actor=Actor.from_request(request),
+                details=form.details(),
+                sections=form.section_bodies(),
+                base=base,
+            )
+        except editing.EditConflict as exc:
+            conflicts = exc.conflicts
+            base = {**base, **exc.base}  # they have seen the other version now: saving again keeps theirs
+        except ValidationError as exc:
+            form_add_validation_error(form, exc)
+    elif "base" not in form.errors:
+        base = form.cleaned_data.get("base", {})
+    else:  # a base that is no base (a hand-made post): from now on, checked against what is stored now
+        base = editing.retrospective_fingerprints(retrospective=retrospective)
+    status = 200 if saved is not None else 409 if conflicts else 400
+    if saved is not None and not request.htmx:
+        messages.success(request, saved_message(saved))
+        return retro_redirect(retrospective)
+    if saved is not None:
+        sections = selectors.section_list(retrospective=retrospective)
+        base = editing.retrospective_fingerprints(retrospective=retrospective)
+        form.sections = sections
+    outcome = {
+        "outcome_shown": True,
+        "saved": saved,
+        "saved_text": saved_message(saved) if saved is not None else "",
+        "conflicts": conflicts,
+        "now": timezone.now(),
+        "refused_errors": [str(e) for e in form.non_field_errors()],
+    }
     if request.htmx:
-        context = {"section": section, "retrospective": retrospective, "saved": True}
-        return render(request, "retros/partials/_section_editor.html", context)
-    messages.success(request, f"{section.title} saved.")
-    return retro_redirect(retrospective, f"section-{section.key}")
+        context = {**editor_context(form, base, conflicts), **outcome, "detail_errors": form_errors(form, details=True)}
+        return render(request, OUTCOME, context, status=status)
+    # Shown with the typed text even if it was published meanwhile: nothing typed is lost.
+    context = detail_context(request, retrospective, editable=True, **outcome)
+    context.update(editor_context(form, base, conflicts))
+    what = "Someone else saved this retrospective meanwhile" if conflicts else "Nothing was saved"
+    context.update(refused=what, refused_errors=outcome["refused_errors"] or [str(e) for e in form_errors(form)])
+    return render(request, DETAIL, context, status=status)
+
+
+def saved_message(saved: list[str]) -> str:
+    if not saved:
+        return "Nothing to save: no changes since the last save."
+    return f"Saved: {', '.join(saved)}."
+
+
+def form_errors(form: Form, details: bool = False) -> list[str]:
+    """The form's field errors as "Label: error" (only the details' fields with `details`)."""
+    return [
+        f"{form[name].label}: {error}"
+        for name, errors in form.errors.items()
+        if name in form.fields and (not details or name in editing.DETAIL_FIELDS)
+        for error in errors
+    ]
 
 
 @require_POST

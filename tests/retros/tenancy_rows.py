@@ -21,7 +21,7 @@ ROUTE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {
 PAGE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {
     **{
         f"retros:retrospective-{name}": lambda a: {"number": str(a.incident.number)}
-        for name in ("detail", "create", "print", "details", "section", "transition", "milestones")
+        for name in ("detail", "create", "print", "edit", "transition", "milestones")
     },
     "retros:retrospective-action-item-add": lambda a: {"number": str(a.incident.number)},
     "retros:retro-template-update": lambda a: {"slug": a.extra["retro_template"].slug},

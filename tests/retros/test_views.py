@@ -1,13 +1,17 @@
 """Retrospective pages: list, editor (sections, details, workflow, milestones, action items), published and print
 views, the incident page's panel, and the settings pages; drafts for responders, published for every member."""
 
+import json
 import re
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 
 from incidents.models import Incident, TimelineEvent, TimelineKind
 from orgs.models import AuditEvent
-from retros import actions
+from retros import actions, editing
 from retros.models import ContributingFactor, RetroFactor, RetroSection, RetroSettings, Retrospective, RetroTemplate
 from ticketing.models import FollowUp
 
@@ -56,36 +60,235 @@ def test_list_shows_unfinished_first_and_filters(scene):
     assert titles("?factor=change") == ["Beta"]
 
 
-def test_editor_saves_a_section_with_htmx_and_without(scene):
+class EditorForm(HTMLParser):
+    """What a browser would send for the editor form (#retro-editor): its own fields and those that name it in
+    their form attribute (the details in the side column)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, list[str]] = {}
+        self.inside = False
+        self.textarea: str | None = None
+        self.select: str | None = None
+        self.first_option: str | None = None
+
+    def add(self, name: str, value: str) -> None:
+        self.data.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attr = dict(attrs)
+        if tag == "form":
+            self.inside = attr.get("id") == "retro-editor"
+            return
+        if tag == "option":
+            if self.select:  # an option of one of our selects
+                if self.first_option is None:
+                    self.first_option = attr.get("value") or ""
+                if "selected" in attr:
+                    self.add(self.select, attr.get("value") or "")
+            return
+        name = attr.get("name")
+        if not name or not (self.inside or attr.get("form") == "retro-editor"):
+            return
+        if tag == "input" and (attr.get("type") not in ("checkbox", "radio") or "checked" in attr):
+            self.add(name, attr.get("value") or "")
+        elif tag == "textarea":
+            self.textarea = name
+            self.add(name, "")
+        elif tag == "select":
+            self.select, self.first_option = name, None
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea":
+            self.textarea = None
+        elif tag == "select":
+            if self.select not in self.data:  # nothing selected: a browser sends the first option
+                self.add(self.select, self.first_option or "")
+            self.select = None
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea:
+            self.data[self.textarea][-1] += data.removeprefix("\n") if not self.data[self.textarea][-1] else data
+
+
+def editor_page(client, number: int = 1) -> dict[str, Any]:
+    """The editor page's form as a browser would send it untouched (base, sections, details)."""
+    parser = EditorForm()
+    parser.feed(client.get(f"{BASE}{number}/").content.decode())
+    return {name: values if name in ("reviewers", "factors") else values[0] for name, values in parser.data.items()}
+
+
+def bodies(retrospective) -> dict[str, str]:
+    return dict(RetroSection.objects.filter(retrospective=retrospective).values_list("key", "body"))
+
+
+def test_one_save_keeps_every_section_typed_and_the_details(scene):
     retrospective = scene.retro()
     client = scene.client(scene.responder)
-    url = f"{BASE}1/sections/"
+    form = editor_page(client)
 
-    htmx = client.post(url, {"section": "lessons", "body": "Use **canaries**"}, HTTP_HX_REQUEST="true")
-    plain = client.post(url, {"section": "what_went_well", "body": "Alerts fired"})
+    response = client.post(
+        f"{BASE}1/edit/",
+        {
+            **form,
+            "section-what_went_well": "Alerts fired within a minute",
+            "section-lessons": "Use **canaries**\r\nfor payments",
+            "title": "Checkout outage",
+            "owner": str(scene.owner.user.uuid),
+            "due_at": "2030-01-10T12:00",
+            "reviewers": [str(scene.admin.user.uuid)],
+            "factors": ["change", "monitoring-gap"],
+        },
+    )
+    page = client.get(f"{BASE}1/").content.decode()
 
-    assert htmx.status_code == 200
-    assert '<section class="card retro-section" id="section-lessons">' in htmx.content.decode()
-    assert "<strong>canaries</strong>" in htmx.content.decode()
-    assert (plain.status_code, plain["Location"]) == (302, f"{BASE}1/#section-what_went_well")
-    bodies = dict(RetroSection.objects.filter(retrospective=retrospective).values_list("key", "body"))
-    assert (bodies["lessons"], bodies["what_went_well"]) == ("Use **canaries**", "Alerts fired")
+    assert (response.status_code, response["Location"]) == (302, f"{BASE}1/")
+    saved = bodies(retrospective)
+    assert (saved["what_went_well"], saved["lessons"]) == (
+        "Alerts fired within a minute",
+        "Use **canaries**\nfor payments",
+    )
+    assert "Alerts fired within a minute</textarea>" in page
+    assert "Saved: What went well, Lessons, Title, Owner, Due date, Reviewers, Contributing factors." in page
+    retrospective.refresh_from_db()
+    assert (retrospective.title, retrospective.owner) == ("Checkout outage", scene.owner.user)
+    assert retrospective.due_at.isoformat() == "2030-01-10T12:00:00+00:00"
+    assert list(retrospective.reviewers.values_list("email", flat=True)) == ["ada@acme.test"]
+    assert sorted(RetroFactor.objects.values_list("factor__slug", flat=True)) == ["change", "monitoring-gap"]
 
 
-def test_section_posts_that_cannot_apply_are_400_and_change_nothing(scene):
+def test_an_htmx_save_answers_with_the_outcome_only_and_the_new_base(scene):
     retrospective = scene.retro()
     client = scene.client(scene.responder)
-    before = list(RetroSection.objects.filter(retrospective=retrospective).values_list("key", "body"))
+    form = editor_page(client)
 
-    unknown = client.post(f"{BASE}1/sections/", {"section": "nope", "body": "x"})
+    response = client.post(f"{BASE}1/edit/", {**form, "section-lessons": "Use **canaries**"}, HTTP_HX_REQUEST="true")
+    again = client.post(f"{BASE}1/edit/", {**form, "section-lessons": "Use **canaries**"}, HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<textarea" not in html  # what is typed stays in the browser's fields
+    assert re.search(r'id="retro-save-status"[^>]*data-outcome="saved"[^>]*>Saved: Lessons\.', html)
+    assert '<details class="retro-preview" id="preview-lessons" hx-swap-oob="true"><summary>' in html
+    assert "Use <strong>canaries</strong>" in html
+    new_base = json.loads(unescape(re.search(r'id="retro-base" value="([^"]*)"', html).group(1)))
+    assert new_base == editing.retrospective_fingerprints(retrospective=retrospective)
+    assert new_base["section-lessons"] != json.loads(form["base"])["section-lessons"]
+    # The same text sent again with the old base: already stored, so nothing to save and no conflict.
+    assert again.status_code == 200
+    assert "Nothing to save: no changes since the last save." in again.content.decode()
+    assert bodies(retrospective)["lessons"] == "Use **canaries**"
+
+
+def test_a_refused_save_changes_nothing_and_gives_back_everything_typed(scene):
+    retrospective = scene.retro()
+    client = scene.client(scene.responder)
+    form = editor_page(client)
+    before = bodies(retrospective)
+
+    response = client.post(
+        f"{BASE}1/edit/",
+        {**form, "title": "", "section-what_went_well": "Paging worked", "section-lessons": "x" * 50_001},
+    )
+    htmx = client.post(f"{BASE}1/edit/", {**form, "title": "", "section-lessons": "Lesson one"}, HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert ">Paging worked</textarea>" in html
+    assert "x" * 50_001 + "</textarea>" in html
+    assert "Ensure this value has at most 50000 characters (it has 50001)." in html
+    assert "This field is required." in html
+    assert htmx.status_code == 400
+    assert "Title: This field is required." in htmx.content.decode()
+    assert 'data-outcome="refused"' in htmx.content.decode()
+    assert bodies(retrospective) == before
+    assert Retrospective.objects.get(pk=retrospective.pk).title == "Checkout failing"
+
+
+def test_a_second_persons_save_never_silently_overwrites_the_first(scene):
+    retrospective = scene.retro()
+    rhea, ada = scene.client(scene.responder), scene.client(scene.admin)
+    rhea_form, ada_form = editor_page(rhea), editor_page(ada)  # both open the editor
+
+    # Rhea saves the summary and lessons first.
+    rhea.post(f"{BASE}1/edit/", {**rhea_form, "section-summary": "Rhea's summary", "section-lessons": "Rhea's lesson"})
+    # Ada, on her stale page, wrote lessons too, and what went well.
+    refused = ada.post(
+        f"{BASE}1/edit/",
+        {**ada_form, "section-lessons": "Ada's lesson", "section-what_went_well": "Ada: paging worked"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    html = refused.content.decode()
+    assert refused.status_code == 409
+    assert bodies(retrospective)["lessons"] == "Rhea's lesson"
+    assert bodies(retrospective)["what_went_well"] == ""  # all or nothing
+    assert "Rhea Responder saved this section at" in html
+    assert '<pre class="retro-theirs">Rhea&#x27;s lesson</pre>' in html
+    assert "Not saved: someone else saved lessons meanwhile." in html
+    assert 'id="conflict-summary" class="retro-slot" hx-swap-oob="true"></div>' in html  # she left it alone
+
+    # Having seen Rhea's version, Ada saves again with the base she was given: her text wins, Rhea's summary stays.
+    base = unescape(re.search(r'id="retro-base" value="([^"]*)"', html).group(1))
+    saved = ada.post(
+        f"{BASE}1/edit/",
+        {**ada_form, "base": base, "section-lessons": "Ada's lesson", "section-what_went_well": "Ada: paging worked"},
+    )
+
+    assert saved.status_code == 302
+    assert {k: v for k, v in bodies(retrospective).items() if k in ("summary", "lessons", "what_went_well")} == {
+        "summary": "Rhea's summary",
+        "lessons": "Ada's lesson",
+        "what_went_well": "Ada: paging worked",
+    }
+
+
+def test_a_save_on_a_page_without_javascript_shows_the_conflict_with_the_typed_text(scene):
+    retrospective = scene.retro()
+    rhea, ada = scene.client(scene.responder), scene.client(scene.admin)
+    ada_form = editor_page(ada)
+    actions.retrospective_update(retrospective=retrospective, actor=scene.actor(), title="Rhea's title")
+
+    response = ada.post(f"{BASE}1/edit/", {**ada_form, "title": "Ada's title", "section-lessons": "Ada's lesson"})
+
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else saved this retrospective meanwhile" in html
+    assert "changed the title at" in html
+    assert "Now: <strong>Rhea&#x27;s title</strong>" in html
+    assert 'value="Ada&#x27;s title"' in html
+    assert ">Ada&#x27;s lesson</textarea>" in html
+    assert bodies(retrospective)["lessons"] == ""
+    assert rhea.get(f"{BASE}1/").status_code == 200
+
+
+def test_a_save_after_publishing_is_refused_and_keeps_the_text(scene):
+    retrospective = scene.retro()
+    client = scene.client(scene.responder)
+    form = editor_page(client)
     publish(scene, retrospective)
-    locked = client.post(f"{BASE}1/sections/", {"section": "lessons", "body": "x"})
+    before = bodies(retrospective)
 
-    assert unknown.status_code == 400
-    assert "This retrospective has no section “nope”." in unknown.content.decode()
-    assert locked.status_code == 400
-    assert "reopen it as a draft to edit it" in locked.content.decode()
-    assert list(RetroSection.objects.filter(retrospective=retrospective).values_list("key", "body")) == before
+    response = client.post(f"{BASE}1/edit/", {**form, "section-lessons": "Late lesson"})
+
+    assert response.status_code == 400
+    assert "reopen it as a draft to edit it" in response.content.decode()
+    assert ">Late lesson</textarea>" in response.content.decode()
+    assert bodies(retrospective) == before
+
+
+def test_a_made_up_base_is_400_and_saves_nothing(scene):
+    retrospective = scene.retro()
+    client = scene.client(scene.responder)
+    form = editor_page(client)
+
+    response = client.post(f"{BASE}1/edit/", {**form, "base": "[1, 2]", "section-lessons": "x"})
+
+    assert response.status_code == 400
+    assert "This page is out of date" in response.content.decode()
+    assert bodies(retrospective)["lessons"] == ""
 
 
 def test_viewers_cannot_write_anything(scene):
@@ -95,9 +298,8 @@ def test_viewers_cannot_write_anything(scene):
     other = scene.declare("Another")
 
     answers = [
-        viewer.post(f"{BASE}1/sections/", {"section": "lessons", "body": "x"}).status_code,
+        viewer.post(f"{BASE}1/edit/", {"section-lessons": "x", "title": "x"}).status_code,
         viewer.post(f"{BASE}1/transition/", {"status": "draft"}).status_code,
-        viewer.post(f"{BASE}1/details/", {"title": "x"}).status_code,
         viewer.post(f"{BASE}1/action-items/", {"title": "x", "priority": "low"}).status_code,
         viewer.post(f"{BASE}1/milestones/", {"reason": "x"}).status_code,
         viewer.post(f"{BASE}{other.number}/create/").status_code,
@@ -105,7 +307,7 @@ def test_viewers_cannot_write_anything(scene):
         viewer.get(f"{BASE}settings/templates/new/").status_code,
     ]
 
-    assert answers == [403] * 8
+    assert answers == [403] * 7
     assert Retrospective.objects.get(pk=retrospective.pk).status == "published"
     assert Retrospective.objects.count() == 1
     assert FollowUp.objects.exists() is False
@@ -131,33 +333,12 @@ def test_workflow_buttons_move_the_status(scene):
     assert Retrospective.objects.get().status == "published"
 
 
-def test_details_form_sets_owner_reviewers_factors_and_due_date(scene):
-    retrospective = scene.retro()
-
-    response = scene.client(scene.responder).post(
-        f"{BASE}1/details/",
-        {
-            "title": "Checkout outage",
-            "owner": str(scene.owner.user.uuid),
-            "due_at": "2030-01-10T12:00",
-            "reviewers": [str(scene.admin.user.uuid)],
-            "factors": ["change", "monitoring-gap"],
-        },
-    )
-
-    retrospective.refresh_from_db()
-    assert response.status_code == 302
-    assert (retrospective.title, retrospective.owner) == ("Checkout outage", scene.owner.user)
-    assert retrospective.due_at.isoformat() == "2030-01-10T12:00:00+00:00"
-    assert list(retrospective.reviewers.values_list("email", flat=True)) == ["ada@acme.test"]
-    assert sorted(RetroFactor.objects.values_list("factor__slug", flat=True)) == ["change", "monitoring-gap"]
-
-
 def test_details_with_another_orgs_person_is_400(scene, other_member):
     retrospective = scene.retro()
+    client = scene.client(scene.responder)
 
-    response = scene.client(scene.responder).post(
-        f"{BASE}1/details/", {"title": "x", "owner": str(other_member.user.uuid)}
+    response = client.post(
+        f"{BASE}1/edit/", {**editor_page(client), "title": "x", "owner": str(other_member.user.uuid)}
     )
 
     assert response.status_code == 400
