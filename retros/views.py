@@ -1,5 +1,6 @@
 """Pages of the retros app: the list, the editor (sections, details, factors, milestones, action items, status
-workflow), the published and printable views, and the org's retro settings (policy, templates, factor taxonomy).
+workflow), the published and printable views. The org's retro settings (policy, templates, factor taxonomy) are in
+retros/settings_views.py.
 
 Drafts are read and written by responders and up; published retrospectives are readable by every member. A retro
 is addressed by its incident's number (/retros/42/ is the retrospective of INC-42). Every change is a POST that
@@ -16,23 +17,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from incidents import actions as incident_actions
 from incidents import selectors as incident_selectors
 from incidents.forms import MILESTONE_LABELS, MilestonesForm
 from incidents.models import MILESTONES
-from orgs.permissions import ADMIN, RESPONDER, require_role, role_required
+from orgs.permissions import ADMIN, RESPONDER, role_required
 from orgs.tenancy import Actor
-from orgs.web import confirm_delete, form_add_validation_error, form_save, paginate
+from orgs.web import form_add_validation_error, paginate
 from retros import actions, editing, selectors
 from retros.forms import (
-    ContributingFactorForm,
-    RetroSettingsForm,
     RetrospectiveCreateForm,
     RetrospectiveEditForm,
     RetrospectiveFilterForm,
-    RetroTemplateForm,
     TransitionForm,
 )
 from retros.models import RETRO_TRANSITIONS, RetroSection, Retrospective, RetrospectiveStatus
@@ -43,9 +41,6 @@ from ticketing.models import FollowUpPriority
 
 DETAIL = "retros/retrospective_detail.html"
 OUTCOME = "retros/partials/_editor_outcome.html"
-SETTINGS = "retros/retro_settings.html"
-FORM = "retros/settings_form.html"
-CONFIRM = "retros/settings_confirm.html"
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -373,164 +368,4 @@ def retrospective_action_item_add(request: HttpRequest, org_slug: str, number: i
         "The action item was not added",
         "action-items",
         action_item_form=form,
-    )
-
-
-# --- settings -------------------------------------------------------------------------------------------
-
-
-def settings_url(request: HttpRequest, section: str = "") -> str:
-    url = reverse("retros:retro-settings", kwargs={"org_slug": request.organization.slug})
-    return url + (f"#{section}" if section else "")
-
-
-def save(
-    request: HttpRequest, form: Form, change: Callable[[dict[str, Any]], Any], done: Callable[[Any], str], **page: Any
-) -> HttpResponse:
-    """Run `change` with a valid form's data and go back to the settings section, or show the form again."""
-    back = settings_url(request, page["section"])
-    return form_save(request, form, change, done, back=back, template=FORM, **page)
-
-
-def delete(request: HttpRequest, remove: Callable[[], Any], done: str, **page: Any) -> HttpResponse:
-    """GET asks for confirmation; POST runs `remove`, or shows why it was refused (400)."""
-    back = settings_url(request, page["section"])
-    return confirm_delete(request, remove, done, back=back, template=CONFIRM, **page)
-
-
-@require_http_methods(["GET", "POST"])
-def retro_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
-    """The retro policy, templates and factor taxonomy: every member reads them, admins change them."""
-    can_configure = request.membership.has_role(ADMIN)
-    if request.method == "POST":
-        require_role(request.membership, ADMIN)
-    actions.retro_defaults_ensure(organization=request.organization)
-    policy = selectors.retro_settings_get(organization=request.organization)
-    initial = {name: getattr(policy, name) for name in actions.SETTINGS_FIELDS}
-    form = RetroSettingsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.retro_settings_update(
-                organization=request.organization, actor=Actor.from_request(request), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form_add_validation_error(form, exc)
-        else:
-            messages.success(request, "Retrospective policy saved. It applies to incidents resolved from now on.")
-            return redirect(settings_url(request, "policy"))
-    context = {
-        "form": form,
-        "can_configure": can_configure,
-        "templates": list(selectors.retro_template_list(organization=request.organization)),
-        "factors": list(selectors.contributing_factor_list(organization=request.organization)),
-        "severities": list(incident_selectors.severity_list(organization=request.organization)),
-        "policy": policy,
-    }
-    return render(request, SETTINGS, context, status=400 if form.errors else 200)
-
-
-@require_http_methods(["GET", "POST"])
-@role_required(ADMIN)
-def retro_template_create(request: HttpRequest, org_slug: str) -> HttpResponse:
-    default = selectors.retro_template_default(organization=request.organization)
-    form = RetroTemplateForm(request.POST or None, initial={"sections": default.sections if default else []})
-    return save(
-        request,
-        form,
-        lambda data: actions.retro_template_create(
-            organization=request.organization, actor=Actor.from_request(request), **data
-        ),
-        lambda template: f"Template {template.name} added.",
-        title="New retrospective template",
-        submit_label="Add template",
-        section="templates",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@role_required(ADMIN)
-def retro_template_update(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
-    template = selectors.retro_template_get(organization=request.organization, slug=slug)
-    initial = {
-        "name": template.name,
-        "slug": template.slug,
-        "description": template.description,
-        "sections": template.sections,
-        "is_default": template.is_default,
-    }
-    form = RetroTemplateForm(request.POST or None, initial=initial)
-    return save(
-        request,
-        form,
-        lambda data: actions.retro_template_update(template=template, actor=Actor.from_request(request), **data),
-        lambda saved: f"Template {saved.name} saved. New retrospectives use it; existing ones keep their sections.",
-        title=f"Edit {template.name}",
-        submit_label="Save template",
-        section="templates",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@role_required(ADMIN)
-def retro_template_delete(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
-    template = selectors.retro_template_get(organization=request.organization, slug=slug)
-    return delete(
-        request,
-        lambda: actions.retro_template_delete(template=template, actor=Actor.from_request(request)),
-        f"Template {template.name} deleted.",
-        title=f"Delete the template {template.name}?",
-        body="Retrospectives written from it keep their sections.",
-        confirm_label="Delete template",
-        section="templates",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@role_required(ADMIN)
-def contributing_factor_create(request: HttpRequest, org_slug: str) -> HttpResponse:
-    form = ContributingFactorForm(request.POST or None)
-    return save(
-        request,
-        form,
-        lambda data: actions.contributing_factor_create(
-            organization=request.organization, actor=Actor.from_request(request), **data
-        ),
-        lambda factor: f"Factor {factor.name} added.",
-        title="New contributing factor",
-        submit_label="Add factor",
-        section="factors",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@role_required(ADMIN)
-def contributing_factor_update(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
-    factor = selectors.contributing_factor_get(organization=request.organization, slug=slug)
-    initial = {"name": factor.name, "slug": factor.slug, "description": factor.description}
-    form = ContributingFactorForm(request.POST or None, initial=initial)
-    return save(
-        request,
-        form,
-        lambda data: actions.contributing_factor_update(factor=factor, actor=Actor.from_request(request), **data),
-        lambda saved: f"Factor {saved.name} saved.",
-        title=f"Edit {factor.name}",
-        submit_label="Save factor",
-        section="factors",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@role_required(ADMIN)
-def contributing_factor_delete(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
-    factor = selectors.contributing_factor_get(organization=request.organization, slug=slug)
-    used = factor.retro_links.count()
-    return delete(
-        request,
-        lambda: actions.contributing_factor_delete(factor=factor, actor=Actor.from_request(request)),
-        f"Factor {factor.name} deleted.",
-        title=f"Delete the factor {factor.name}?",
-        body=f"It is removed from the taxonomy and from {used} retrospective{'s' if used != 1 else ''} tagged "
-        "with it; analytics stop counting it.",
-        confirm_label="Delete factor",
-        section="factors",
     )
