@@ -22,6 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import timefmt
 from oncall import ical, rotation
 from oncall.actions import schedules as actions
 from oncall.models import Schedule, ScheduleLayer
@@ -51,7 +52,9 @@ def get_schedule(request: HttpRequest, slug: str) -> Schedule:
 
 
 def local_text(moment: datetime, tz: ZoneInfo, with_day: bool = True) -> str:
-    return moment.astimezone(tz).strftime("%a %d %b %H:%M" if with_day else "%H:%M")
+    """Dec 8, 18:00 (the app's one format, core.timefmt) in the schedule's zone, which the page names."""
+    local = moment.astimezone(tz)
+    return timefmt.datetime_text(local, now=timezone.now()) if with_day else timefmt.time_text(local)
 
 
 def span_text(start: datetime, end: datetime, tz: ZoneInfo) -> str:
@@ -112,9 +115,9 @@ def describe_layer(layer: ScheduleLayer) -> ScheduleLayer:
         )
         windows.append(f"{days_text(window['weekdays'])} {hours}")
     layer.restriction_text = "; ".join(windows)
-    when = f"First hand-off {layer.start_date:%a %d %b %Y} at {handoff}"
+    when = f"First hand-off {timefmt.date_text(layer.start_date)} at {handoff}"
     if layer.end_date:
-        when += f", ends {layer.end_date:%a %d %b %Y} at {handoff}"
+        when += f", ends {timefmt.date_text(layer.end_date)} at {handoff}"
     layer.when_text = when + ("" if windows else ", on call around the clock")
     return layer
 
