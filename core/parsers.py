@@ -35,6 +35,28 @@ def declared_length(meta: dict[str, Any]) -> int:
         return 0
 
 
+def read_bounded(stream: Any, parser_context: dict | None, limit: int) -> bytes:
+    """The body, read at most one byte past `limit` whatever Content-Length says; PayloadTooLarge past it."""
+    request = (parser_context or {}).get("request")
+    if request is not None and declared_length(request.META) > limit:
+        raise too_large(limit)
+    raw = stream.read(limit + 1)
+    if len(raw) > limit:
+        raise too_large(limit)
+    return raw
+
+
+class BoundedTextParser(parsers.BaseParser):
+    """A text body (a catalog-info.yaml) as a string, at most `max_body_bytes`; subclasses set `media_type`."""
+
+    media_type = "text/plain"
+    max_body_bytes = limits.YAML_MAX_BYTES
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> str:
+        raw = read_bounded(stream, parser_context, self.max_body_bytes)
+        return raw.decode((parser_context or {}).get("encoding") or "utf-8", errors="replace")
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser with a size limit, a depth limit and database-safe strings (see module docstring)."""
 
@@ -42,12 +64,7 @@ class JSONParser(parsers.JSONParser):
     max_depth = limits.MAX_NESTING_DEPTH
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
-        request = (parser_context or {}).get("request")
-        if request is not None and declared_length(request.META) > self.max_body_bytes:
-            raise too_large(self.max_body_bytes)
-        raw = stream.read(self.max_body_bytes + 1)
-        if len(raw) > self.max_body_bytes:
-            raise too_large(self.max_body_bytes)
+        raw = read_bounded(stream, parser_context, self.max_body_bytes)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:

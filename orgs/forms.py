@@ -9,7 +9,7 @@ from orgs.models import ApiTokenRole, MembershipRole
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        max_length=254, label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
     def clean_username(self) -> str:

@@ -6,24 +6,22 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, parsers, status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import parsers as core_parsers
 from orgs.api.base import OrgScopedViewSet
 from services import actions, backstage, selectors
 from services.api import serializers
 from services.models import Service
 
 
-class YamlTextParser(parsers.BaseParser):
-    """Accept a catalog-info.yaml body as text; the import validates it."""
+class YamlTextParser(core_parsers.BoundedTextParser):
+    """Accept a catalog-info.yaml body as text (at most limits.YAML_MAX_BYTES); the import validates it."""
 
     media_type = "application/yaml"
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> str:
-        return stream.read().decode((parser_context or {}).get("encoding") or "utf-8", errors="replace")
 
 
 class TextYamlParser(YamlTextParser):
@@ -68,7 +66,7 @@ class ServiceViewSet(
     lookup_value_regex = r"[A-Za-z0-9][A-Za-z0-9._-]*"
     serializer_class = serializers.ServiceOutputSerializer
     filter_backends: list = []
-    parser_classes = [parsers.JSONParser, YamlTextParser, XYamlParser, TextYamlParser]
+    parser_classes = [core_parsers.JSONParser, YamlTextParser, XYamlParser, TextYamlParser]
 
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
         if self.action != "list":
