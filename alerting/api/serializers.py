@@ -163,7 +163,7 @@ class AlertGroupOutputSerializer(serializers.ModelSerializer):
     def get_incident(self, group: AlertGroup) -> str | None:
         return group.incident.reference if group.incident_id else None
 
-    @extend_schema_field(OpenApiTypes.UUID)
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_merged_into(self, group: AlertGroup) -> str | None:
         return str(group.merged_into.uuid) if group.merged_into_id else None
 

@@ -321,8 +321,8 @@ class RoleBoardSerializer(serializers.Serializer):
 
 def role_holder(assignment: RoleAssignment) -> dict[str, Any]:
     return {
-        "user": _user(assignment.user),
-        "assigned_by": _user(assignment.assigned_by),
+        "user": assignment.user,
+        "assigned_by": assignment.assigned_by,
         "assigned_at": assignment.assigned_at,
         "released_at": assignment.released_at,
     }

@@ -91,11 +91,11 @@ class TargetOutputSerializer(serializers.Serializer):
     def get_user(self, target: EscalationStepTarget) -> dict | None:
         return PersonSerializer(target.user).data if target.kind == StepTargetKind.USER else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True, "description": "The schedule's slug (kind schedule)"})
     def get_schedule(self, target: EscalationStepTarget) -> str | None:
         return target.schedule.slug if target.kind == StepTargetKind.SCHEDULE else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True, "description": "The team's slug (kind team)"})
     def get_team(self, target: EscalationStepTarget) -> str | None:
         return target.team.slug if target.kind == StepTargetKind.TEAM else None
 
@@ -111,7 +111,7 @@ class StepOutputSerializer(serializers.Serializer):
 
 class PolicyOutputSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
-    owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     steps = StepOutputSerializer(many=True, source="steps.all", read_only=True)
     services = serializers.SerializerMethodField()
 

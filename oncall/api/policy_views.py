@@ -84,7 +84,7 @@ class EscalationPolicyViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=serializers.OnCallNowSerializer(many=True), parameters=[SLUG])
-    @action(detail=True, methods=["get"], url_path="now")
+    @action(detail=True, methods=["get"], url_path="now", pagination_class=None)
     def now(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Who each step would page if an alert fired now."""
         policy = self.get_object()

@@ -49,6 +49,17 @@ class MemberInputField(MemberField):
     pass
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "example": "09:00"}
+)
+class ClockTimeField(serializers.TimeField):
+    """A local wall-clock time, sent as HH:MM (as restrictions write it); HH:MM:SS is read too. Not an OpenAPI
+    `format: time`, which is an RFC 3339 time with seconds and a UTC offset."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
 # --- schedules ---------------------------------------------------------------------------------------------
 
 
@@ -63,7 +74,7 @@ class LayerOutputSerializer(serializers.ModelSerializer):
     rotation = serializers.ChoiceField(choices=RotationKind.choices, read_only=True)
     restrictions = RestrictionSerializer(many=True, read_only=True)
     members = serializers.SerializerMethodField(help_text="Participants in turn order")
-    handoff_time = serializers.TimeField(format="%H:%M", read_only=True)
+    handoff_time = ClockTimeField(read_only=True)
     # Declared: a range derived from the model field would depend on the database backend.
     position = serializers.IntegerField(read_only=True, help_text="Higher layers win where they overlap")
 
@@ -91,7 +102,7 @@ class LayerOutputSerializer(serializers.ModelSerializer):
 
 class ScheduleOutputSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
-    owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     layers = LayerOutputSerializer(many=True, read_only=True, help_text="Highest (winning) first")
 
     class Meta:
@@ -113,7 +124,7 @@ class LayerInputSerializer(serializers.Serializer):
     shift_hours = serializers.IntegerField(
         min_value=1, max_value=24 * 28, required=False, help_text="Custom rotations: shift length in elapsed hours"
     )
-    handoff_time = serializers.TimeField(help_text="HH:MM in the schedule's time zone")
+    handoff_time = ClockTimeField(help_text="HH:MM in the schedule's time zone")
     start_date = BoundedSerializerDateField(help_text="Date of the first hand-off")
     end_date = BoundedSerializerDateField(required=False, allow_null=True, help_text="The layer stops at its hand-off")
     restrictions = serializers.JSONField(
@@ -164,7 +175,7 @@ class ShiftSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=[("layer", "Layer"), ("override", "Override")])
     layer = serializers.SerializerMethodField(help_text="The layer's id the shift comes from (or under)")
 
-    @extend_schema_field(UserSummarySerializer)
+    @extend_schema_field(UserSummarySerializer(allow_null=True))
     def get_user(self, shift: Shift) -> dict[str, Any] | None:
         user = self.context["users"].get(shift.user_id)
         return UserSummarySerializer(user).data if user else None

@@ -149,7 +149,7 @@ class ScheduleViewSet(
         responses={201: serializers.LayerOutputSerializer},
         description="Add a layer (by default above every other).",
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def layers(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         schedule = self._schedule()
         if request.method == "GET":
@@ -205,7 +205,7 @@ class ScheduleViewSet(
         responses={201: serializers.OverrideOutputSerializer},
         description="`user` is on call instead of `covers` (or over everyone when null) between the two instants.",
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def overrides(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         schedule = self._schedule()
         if request.method == "GET":

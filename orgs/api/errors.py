@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -18,6 +18,22 @@ MESSAGES = {
     415: "Unsupported media type.",
     429: "Too many requests.",
 }
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    status = serializers.IntegerField(help_text="The HTTP status, repeated.")
+    code = serializers.CharField(help_text="Machine-readable: `invalid`, `not_authenticated`, `permission_denied`, …")
+    message = serializers.CharField(help_text="One sentence for a person.")
+    fields = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="400 only: each invalid field (or `non_field_errors`) with its messages; empty otherwise.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx answer (the `Error` component of the OpenAPI schema)."""
+
+    error = ErrorDetailSerializer()
 
 
 def error_body(status_code: int, code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:

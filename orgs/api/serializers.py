@@ -69,7 +69,7 @@ class MembershipRoleInputSerializer(serializers.Serializer):
 
 class InvitationOutputSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
-    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
+    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = Invitation
@@ -83,7 +83,7 @@ class InvitationInputSerializer(serializers.Serializer):
 
 class ApiTokenOutputSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
-    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
+    created_by = serializers.EmailField(source="created_by.email", read_only=True, allow_null=True, default=None)
     is_active = serializers.BooleanField(read_only=True)
 
     class Meta:

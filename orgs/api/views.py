@@ -73,7 +73,7 @@ class TeamViewSet(
 
     @extend_schema(
         request=None,
-        responses=serializers.TeamOutputSerializer,
+        responses={200: serializers.TeamOutputSerializer},
         parameters=[OpenApiParameter("user_id", str, OpenApiParameter.PATH, description="User id (uuid) or email")],
     )
     @action(detail=True, methods=["delete"], url_path=r"members/(?P<user_id>[^/.]+)")
@@ -179,6 +179,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         token.token = raw
         return Response(serializers.ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={200: serializers.ApiTokenOutputSerializer}, description="Revoke (it stays listed).")
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         token = actions.api_token_revoke(token=self.get_object(), actor=self.actor)
         return Response(self.get_serializer(token).data)

@@ -4,7 +4,6 @@ Every route takes the same filter query parameters and answers 400 (standard err
 
 from typing import Any
 
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -12,6 +11,7 @@ from rest_framework.response import Response
 
 from incidents.models import Incident
 from orgs.api.base import OrgScopedViewSet
+from orgs.api.schema import AutoSchema
 from retros import analytics
 from retros.api import analytics_serializers as serializers
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from core import parsers as core_parsers
 from orgs.api.base import OrgScopedViewSet
+from orgs.api.schema import error_response
 from services import actions, backstage, selectors
 from services.api import serializers
 from services.models import Service
@@ -50,7 +51,7 @@ def _yaml_response(text: str, filename: str) -> HttpResponse:
     return response
 
 
-@extend_schema(parameters=[serializers.ServiceFilterSerializer])
+@extend_schema_view(list=extend_schema(parameters=[serializers.ServiceFilterSerializer]))
 class ServiceViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -180,7 +181,10 @@ class ServiceViewSet(
 
     @extend_schema(
         parameters=[OpenApiParameter("service", str, description="Export only this service (slug).")],
-        responses={(200, "application/yaml"): OpenApiResponse(OpenApiTypes.STR, description="catalog-info.yaml")},
+        responses={
+            (200, "application/yaml"): OpenApiResponse(OpenApiTypes.STR, description="catalog-info.yaml"),
+            404: error_response(404, "No service of the token's organization has the `service` slug."),
+        },
     )
     @action(detail=False, methods=["get"], url_path="export")
     def export_catalog(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:

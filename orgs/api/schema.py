@@ -1,0 +1,113 @@
+"""The OpenAPI schema documents every error status a route can answer, derived from the view by class.
+
+Set as DEFAULT_SCHEMA_CLASS. After drf-spectacular builds an operation, `AutoSchema` adds the error responses
+it really answers, each a reusable response (components/responses) with the one `Error` body of
+orgs/api/errors.py:
+
+- 400 everywhere: invalid input, an action the domain refuses, and on any route a NUL character in the URL
+  (core.middleware.RejectUnsafeInputMiddleware);
+- 401 on every route that needs a token;
+- 403 where the token's role can fall short (HasOrgRole: writes, role-restricted actions, admin-only reads);
+- 404 on routes with path parameters (no such object in the token's org) and on paginated lists (a page
+  past the end, an invalid cursor);
+- 413 and 415 on routes with a body: over the parser's size limit, or not a documented media type;
+- 429 on routes with a throttle.
+
+A route that answers something more says so with `@extend_schema(responses={..., code: error_response(code)})`.
+"""
+
+from typing import Any
+
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import permissions
+
+from orgs.api.errors import ErrorSerializer
+from orgs.api.permissions import HasOrgRole
+from orgs.models import ROLE_RANK, ApiTokenRole, MembershipRole
+
+DESCRIPTIONS = {
+    400: "The request is invalid: `error.fields` names each bad field.",
+    401: "No token, or an invalid, revoked or expired one.",
+    403: "The token's role does not allow this.",
+    404: "No such object in the token's organization.",
+    405: "Method not allowed.",
+    409: "The request conflicts with the current state.",
+    413: "The request body is too large.",
+    415: "Unsupported media type: send the documented Content-Type.",
+    429: "Too many requests: retry after the Retry-After header's seconds.",
+}
+PAGING = {"page", "cursor"}  # an invalid value is DRF's 404 "Invalid page" / "Invalid cursor"
+LOWEST_TOKEN_ROLE_RANK = min(ROLE_RANK[role] for role in ApiTokenRole.values)
+
+
+def error_response(status_code: int, description: str = "") -> OpenApiResponse:
+    """An error response for `@extend_schema(responses=...)`, for the statuses a route answers beyond the usual."""
+    return OpenApiResponse(ErrorSerializer, description=description or DESCRIPTIONS[status_code])
+
+
+# The reusable response (components/responses) each error status refers to.
+RESPONSE_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    413: "ContentTooLarge",
+    415: "UnsupportedMediaType",
+    429: "TooManyRequests",
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation["responses"]
+        for code in self.error_statuses(operation):
+            responses.setdefault(str(code), self._error_response_ref(code))
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
+    def _error_response_ref(self, code: int) -> dict[str, str]:
+        component = ResolvedComponent(name=RESPONSE_NAMES[code], type=ResolvedComponent.RESPONSE, object=code)
+        if component not in self.registry:
+            error = self.resolve_serializer(ErrorSerializer, "response")
+            component.schema = {
+                "description": DESCRIPTIONS[code],
+                "content": {"application/json": {"schema": error.ref}},
+            }
+            self.registry.register(component)
+        return component.ref
+
+    def error_statuses(self, operation: dict[str, Any]) -> set[int]:
+        """The 4xx statuses this operation can answer, from its view and its documented inputs."""
+        parameters = operation.get("parameters", [])
+        codes = {400}
+        if operation.get("security") and {} not in operation["security"]:
+            codes.add(401)
+        if self._role_can_refuse():
+            codes.add(403)
+        if any(p["in"] == "path" or (p["in"] == "query" and p["name"] in PAGING) for p in parameters):
+            codes.add(404)
+        if "requestBody" in operation:
+            codes.add(415)
+            if any(getattr(parser, "max_body_bytes", None) for parser in self.view.get_parsers()):
+                codes.add(413)
+        if self.view.get_throttles():
+            codes.add(429)
+        return codes
+
+    def _role_can_refuse(self) -> bool:
+        """Whether HasOrgRole refuses some token here: the role this method needs is above the lowest token role."""
+        view = self.view
+        if not any(isinstance(permission, HasOrgRole) for permission in view.get_permissions()):
+            return False
+        if self.method in permissions.SAFE_METHODS:
+            minimum = getattr(view, "read_role", MembershipRole.VIEWER)
+        else:
+            minimum = view.get_write_role() if hasattr(view, "get_write_role") else MembershipRole.RESPONDER
+        return ROLE_RANK[minimum] > LOWEST_TOKEN_ROLE_RANK
