@@ -60,17 +60,6 @@ class ClockTimeField(serializers.TimeField):
         super().__init__(format="%H:%M", **kwargs)
 
 
-@extend_schema_field(
-    {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "example": "09:00"}
-)
-class ClockTimeField(serializers.TimeField):
-    """A local wall-clock time, sent as HH:MM (as restrictions write it); HH:MM:SS is read too. Not an OpenAPI
-    `format: time`, which is an RFC 3339 time with seconds and a UTC offset."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%H:%M", **kwargs)
-
-
 # --- schedules ---------------------------------------------------------------------------------------------
 
 

@@ -36,22 +36,6 @@ class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
 
 
-class ErrorDetailSerializer(serializers.Serializer):
-    status = serializers.IntegerField(help_text="The HTTP status, repeated.")
-    code = serializers.CharField(help_text="Machine-readable: `invalid`, `not_authenticated`, `permission_denied`, …")
-    message = serializers.CharField(help_text="One sentence for a person.")
-    fields = serializers.DictField(
-        child=serializers.JSONField(),
-        help_text="400 only: each invalid field (or `non_field_errors`) with its messages; empty otherwise.",
-    )
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of every 4xx answer (the `Error` component of the OpenAPI schema)."""
-
-    error = ErrorDetailSerializer()
-
-
 def error_body(status_code: int, code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"status": status_code, "code": code, "message": message, "fields": fields or {}}}
 

@@ -180,7 +180,6 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
         return Response(serializers.ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: serializers.ApiTokenOutputSerializer}, description="Revoke (it stays listed).")
-    @extend_schema(responses={200: serializers.ApiTokenOutputSerializer}, description="Revoke (it stays listed).")
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         token = actions.api_token_revoke(token=self.get_object(), actor=self.actor)
         return Response(self.get_serializer(token).data)

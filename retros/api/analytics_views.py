@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from incidents.models import Incident
 from orgs.api.base import OrgScopedViewSet
 from orgs.api.schema import AutoSchema
-from orgs.api.schema import AutoSchema
 from retros import analytics
 from retros.api import analytics_serializers as serializers
 

@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from core import parsers as core_parsers
 from orgs.api.base import OrgScopedViewSet
 from orgs.api.schema import error_response
-from orgs.api.schema import error_response
 from services import actions, backstage, selectors
 from services.api import serializers
 from services.models import Service
