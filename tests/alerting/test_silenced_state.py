@@ -65,7 +65,8 @@ def test_while_silenced_the_row_says_silenced_and_holds_the_paging_note_until_th
         assert PAGING_HELD in cell
         assert PAGING not in cell
     assert f'<span class="badge badge-paging" data-shows-at="{UNTIL.isoformat()}" hidden>Paging on-call</span>' in page
-    assert f'<span data-hides-at="{UNTIL.isoformat()}">Held by the silence · </span>' in page
+    assert f'<span data-hides-at="{UNTIL.isoformat()}">Held by the silence until <time' in page
+    assert f'<span data-shows-at="{UNTIL.isoformat()}" hidden>Pending</span>' in page  # the next step, after it
 
 
 def test_once_the_silence_has_ended_the_row_says_paging_again(group, org, owner, client_for):
