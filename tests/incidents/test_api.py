@@ -506,6 +506,9 @@ def test_roles_are_assigned_handed_over_and_released_with_history(org, owner, re
         ("owner@acme.test", False),
         ("rhea@acme.test", True),
     ]
+    # Whole people, id included, as everywhere else (the board once serialized them twice and dropped the id).
+    assert board[0]["holder"]["user"] == user_json(responder.user)
+    assert [h["user"] for h in board[0]["history"]] == [user_json(owner.user), user_json(responder.user)]
     tasks = client.get(f"{INCIDENTS}1/tasks/").json()["results"]
     assert [(t["title"], t["assignee"]["email"], t["role"]) for t in tasks] == [
         ("Confirm severity and affected services", "rhea@acme.test", "incident-commander"),
