@@ -18,4 +18,4 @@ COPY . .
 RUN useradd --create-home firebreak && mkdir -p /app/var && chown -R firebreak /app/var
 USER firebreak
 EXPOSE 8000
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--proxy-headers", "--no-access-log"]
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--proxy-headers", "--no-access-log", "--log-config", "config/uvicorn-logging.json"]

@@ -11,6 +11,7 @@ written while a request is served carries its request id.
 """
 
 import logging
+import os
 import re
 import time
 import uuid
@@ -172,6 +173,7 @@ def _shared_processors() -> list[Any]:
 def logging_config(*, json_lines: bool, level: str) -> dict[str, Any]:
     """The LOGGING dict of settings.py, and structlog configured to write through it."""
     shared = _shared_processors()
+    logging.captureWarnings(True)  # Python warnings become records of logger "py.warnings", formatted like the rest
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -218,6 +220,14 @@ def logging_config(*, json_lines: bool, level: str) -> dict[str, Any]:
             "httpx": {"level": "WARNING"},
         },
     }
+
+
+def startup_formatter() -> logging.Formatter:
+    """The formatter of config/uvicorn-logging.json (`uvicorn --log-config`): uvicorn's supervisor logs before
+    any Django settings are loaded, in the same format (FIREBREAK_LOG_FORMAT, JSON unless `console`)."""
+    json_lines = os.environ.get("FIREBREAK_LOG_FORMAT", "json") != "console"
+    options = dict(logging_config(json_lines=json_lines, level="INFO")["formatters"]["structlog"])
+    return options.pop("()")(**options)
 
 
 class NoBeatTicks(logging.Filter):
