@@ -310,7 +310,7 @@ def test_on_call_now_for_me_my_teams_and_every_schedule(org, owner, rhea, vic, c
         "Next no hand-off in the next 4 weeks",
         "Data Now Nobody on call Next nobody in the next 4 weeks Nobody is on call for Data right now: pages to it "
         "reach nobody. Cover the gap with an override",
-        "Web Now OO Olive Owner until Wed 11 Mar 09:00 Next VV Vic Viewer from Wed 11 Mar 09:00",
+        "Web Now OO Olive Owner until Mar 11, 09:00 Next VV Vic Viewer from Mar 11, 09:00",
     ]
 
 
@@ -321,7 +321,7 @@ def test_off_call_i_see_my_next_shift(org, owner, vic, client_for):
 
     me = re.search(r'<div class="card-body home-me">(.*?)</div>', html, re.DOTALL)
     assert me is not None
-    assert text(me.group(1)) == "You are not on call now Next: Web from Wed 11 Mar 09:00 UTC My shifts"
+    assert text(me.group(1)) == "You are not on call now Next: Web from Mar 11, 09:00 UTC My shifts"
 
 
 def test_no_schedules_asks_an_admin_to_set_one_up(org, owner, rhea, client_for):
