@@ -7,13 +7,14 @@ the stateful one included, with a few examples per operation and a fixed seed so
 """
 
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
+from django.db import connections
 from hypothesis import configuration as hypothesis_configuration
 from schemathesis import auths
 from schemathesis.engine import Status, events, from_schema
@@ -28,6 +29,7 @@ from tests.schemathesis_hooks import yaml_as_text  # noqa: F401  (registers the 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[1]
+APPLICATION = get_wsgi_application()
 SEED = 20261206
 MAX_EXAMPLES = 1
 
@@ -47,6 +49,15 @@ def without_cli_auth() -> Iterator[None]:
     auths.unregister()
     yield
     auths.GLOBAL_AUTH_STORAGE.providers = providers
+
+
+def app_closing_connections(environ: dict, start_response: Callable) -> Iterable[bytes]:
+    """The app, closing each request's database connection: the engine's threads would leave theirs open
+    past the test, and PostgreSQL refuses to drop a test database still in use."""
+    try:
+        return list(APPLICATION(environ, start_response))
+    finally:
+        connections.close_all()
 
 
 def contract_config() -> schemathesis.Config:
@@ -99,7 +110,7 @@ def test_every_operation_keeps_to_the_committed_schema(
 ):
     # Given the committed schema, the app in process and an admin token of org A
     schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.yaml", config=contract_config())
-    schema.app = get_wsgi_application()
+    schema.app = app_closing_connections
     organization = org_a.organization
 
     @schema.auth()
@@ -107,7 +118,10 @@ def test_every_operation_keeps_to_the_committed_schema(
         """An admin token, minted again when the stateful phase has revoked it (DELETE /api-tokens/{id}/)."""
 
         def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> str:
-            return api_token_for(organization, "admin", name="contract")[1]
+            try:
+                return api_token_for(organization, "admin", name="contract")[1]
+            finally:
+                connections.close_all()  # as in app_closing_connections
 
         def set(self, case: schemathesis.Case, data: str, context: schemathesis.AuthContext) -> None:
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
