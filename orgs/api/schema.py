@@ -27,16 +27,17 @@ from orgs.api.errors import ErrorSerializer
 from orgs.api.permissions import HasOrgRole
 from orgs.models import ROLE_RANK, ApiTokenRole, MembershipRole
 
-DESCRIPTIONS = {
-    400: "The request is invalid: `error.fields` names each bad field.",
-    401: "No token, or an invalid, revoked or expired one.",
-    403: "The token's role does not allow this.",
-    404: "No such object in the token's organization.",
-    405: "Method not allowed.",
-    409: "The request conflicts with the current state.",
-    413: "The request body is too large.",
-    415: "Unsupported media type: send the documented Content-Type.",
-    429: "Too many requests: retry after the Retry-After header's seconds.",
+# Each error status: its reusable response (components/responses) and what it means.
+ERRORS = {
+    400: ("BadRequest", "The request is invalid: `error.fields` names each bad field."),
+    401: ("Unauthorized", "No token, or an invalid, revoked or expired one."),
+    403: ("Forbidden", "The token's role does not allow this."),
+    404: ("NotFound", "No such object in the token's organization."),
+    405: ("MethodNotAllowed", "Method not allowed."),
+    409: ("Conflict", "The request conflicts with the current state."),
+    413: ("ContentTooLarge", "The request body is too large."),
+    415: ("UnsupportedMediaType", "Unsupported media type: send the documented Content-Type."),
+    429: ("TooManyRequests", "Too many requests: retry after the Retry-After header's seconds."),
 }
 PAGING = {"page", "cursor"}  # an invalid value is DRF's 404 "Invalid page" / "Invalid cursor"
 LOWEST_TOKEN_ROLE_RANK = min(ROLE_RANK[role] for role in ApiTokenRole.values)
@@ -44,21 +45,7 @@ LOWEST_TOKEN_ROLE_RANK = min(ROLE_RANK[role] for role in ApiTokenRole.values)
 
 def error_response(status_code: int, description: str = "") -> OpenApiResponse:
     """An error response for `@extend_schema(responses=...)`, for the statuses a route answers beyond the usual."""
-    return OpenApiResponse(ErrorSerializer, description=description or DESCRIPTIONS[status_code])
-
-
-# The reusable response (components/responses) each error status refers to.
-RESPONSE_NAMES = {
-    400: "BadRequest",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "NotFound",
-    405: "MethodNotAllowed",
-    409: "Conflict",
-    413: "ContentTooLarge",
-    415: "UnsupportedMediaType",
-    429: "TooManyRequests",
-}
+    return OpenApiResponse(ErrorSerializer, description=description or ERRORS[status_code][1])
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -73,11 +60,12 @@ class AutoSchema(openapi.AutoSchema):
         return operation
 
     def _error_response_ref(self, code: int) -> dict[str, str]:
-        component = ResolvedComponent(name=RESPONSE_NAMES[code], type=ResolvedComponent.RESPONSE, object=code)
+        name, description = ERRORS[code]
+        component = ResolvedComponent(name=name, type=ResolvedComponent.RESPONSE, object=code)
         if component not in self.registry:
             error = self.resolve_serializer(ErrorSerializer, "response")
             component.schema = {
-                "description": DESCRIPTIONS[code],
+                "description": description,
                 "content": {"application/json": {"schema": error.ref}},
             }
             self.registry.register(component)
