@@ -9,6 +9,9 @@ value) or in a form field of a page, naming where it was:
 - elsewhere, the app's 400 page with the same message.
 JSON bodies are checked by core.parsers.JSONParser (the API) and core.safejson (inbound alerts).
 
+A page's form body over DATA_UPLOAD_MAX_MEMORY_SIZE (or with more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields)
+is answered here too: 413 with the limit in the message (Django would raise while this middleware reads it).
+
 It is also the safety net for a value the database refuses (`django.db.DataError`: a string longer than
 its column, a number out of range) that validation let through: that is answered as a 400 too and logged
 as an error, since it means a form or serializer lacks a bound.
@@ -17,6 +20,8 @@ as an error, since it means a form or serializer lacks a bound.
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -51,12 +56,15 @@ def _nul_field(request: HttpRequest) -> str | None:
     return None
 
 
-def bad_request(request: HttpRequest, message: str, fields: dict[str, list[str]] | None = None) -> HttpResponse:
-    """A 400 in the form the caller reads: the API error body for JSON routes, the error page otherwise."""
+def bad_request(
+    request: HttpRequest, message: str, fields: dict[str, list[str]] | None = None, *, status: int = 400
+) -> HttpResponse:
+    """A 4xx in the form the caller reads: the API error body for JSON routes, the error page otherwise."""
     if request.path.startswith(JSON_PREFIXES):
-        body = {"error": {"status": 400, "code": "invalid", "message": message, "fields": fields or {}}}
-        return JsonResponse(body, status=400)
-    return render(request, "400.html", {"message": message, "fields": fields or {}}, status=400)
+        code = "invalid" if status == 400 else "too_large"
+        body = {"error": {"status": status, "code": code, "message": message, "fields": fields or {}}}
+        return JsonResponse(body, status=status)
+    return render(request, "400.html", {"message": message, "fields": fields or {}}, status=status)
 
 
 class RejectUnsafeInputMiddleware:
@@ -66,7 +74,14 @@ class RejectUnsafeInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        field = _nul_field(request)
+        try:
+            field = _nul_field(request)
+        except RequestDataTooBig:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return bad_request(request, f"The form is larger than the limit of {limit:,} bytes.", status=413)
+        except TooManyFieldsSent:
+            limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+            return bad_request(request, f"The form has more than the limit of {limit:,} fields.", status=413)
         if field is not None:
             return bad_request(request, f"{field}: {NUL_MESSAGE}", {field: [NUL_MESSAGE]})
         return self.get_response(request)

@@ -171,3 +171,13 @@ def test_a_slug_derived_from_a_name_fits_its_column_even_when_slugify_lengthens_
         "payments-platform-reliability-and-incident-respons"
     )
     assert slug_from("a" * 49 + " b", 50) == "a" * 49  # no trailing hyphen after the cut
+
+
+@pytest.mark.django_db
+def test_a_page_form_over_the_upload_limit_is_a_413_with_the_limit(member_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+
+    response = member_client.post("/o/acme/teams/new/", {"name": "Big", "description": "x" * 20_000})
+
+    assert response.status_code == 413
+    assert "The form is larger than the limit of 10,000 bytes." in response.content.decode()
