@@ -54,6 +54,21 @@ def test_settings_lists_recent_audit_events_newest_first_with_a_link_to_the_log(
     assert 'href="/o/acme/audit/">Audit log</a>' in html
 
 
+def test_recent_audit_actions_read_as_words_not_codes(org, owner, client_for):
+    AuditEvent.objects.all().delete()
+    for action in ("user.signed_in", "api_token.created", "team.member_added", "service.dependency_added"):
+        AuditEventFactory(organization=org, action=action, target_label="x", actor_label="Olive")
+
+    html = client_for(owner).get("/o/acme/settings/").content.decode()
+
+    assert re.findall(r'<li><strong title="([^"]+)">([^<]+)</strong>', html) == [
+        ("service.dependency_added", "Service dependency added"),
+        ("team.member_added", "Team member added"),
+        ("api_token.created", "API token created"),
+        ("user.signed_in", "User signed in"),
+    ]
+
+
 @pytest.mark.parametrize("role", [MembershipRole.RESPONDER, MembershipRole.VIEWER])
 def test_settings_is_for_admins(org, make_member, client_for, role):
     response = client_for(make_member(org, role)).get("/o/acme/settings/")
