@@ -3,7 +3,7 @@ page reload (htmx swaps the card and the URL follows), opens a chart's table and
 on-call load (pages per person) with its table."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -18,9 +18,17 @@ from tests.retros.test_analytics_metrics import make_incident, service
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-# On a Wednesday the range ends mid-week, so the last week of a chart is "(partial)"; on a Sunday it would not be.
-@time_machine.travel(datetime(2026, 12, 9, 15, 0, tzinfo=UTC), tick=True)
-def test_viewer_reads_the_dashboard_and_switches_the_breakdown(page, live_server):  # noqa: F811
+@pytest.fixture
+def on_a_wednesday():
+    """This week's Wednesday afternoon (UTC): the range ends mid-week, so the last week of a chart is "(partial)"
+    (on a Sunday it would not be). Near the real date: the browser checks cookie expiry against its own clock."""
+    today = timezone.now().date()
+    wednesday = today + timedelta(days=(2 - today.weekday()) % 7)
+    with time_machine.travel(datetime.combine(wednesday, time(15), tzinfo=UTC), tick=True):
+        yield
+
+
+def test_viewer_reads_the_dashboard_and_switches_the_breakdown(page, live_server, on_a_wednesday):  # noqa: F811
     from playwright.sync_api import expect
 
     org = Organization.objects.create(name="Acme", slug="acme")
