@@ -37,12 +37,29 @@ def validate_date_in_range(value: date | datetime | None) -> None:
 # --- forms --------------------------------------------------------------------------------------------
 
 
+def _input_type(widget: forms.Widget) -> str:
+    return widget.attrs.get("type") or getattr(widget, "input_type", "")
+
+
 class BoundedDateField(forms.DateField):
     default_validators = [validate_date_in_range]
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        """The range on a date input too, so the browser's picker offers nothing outside it."""
+        attrs = super().widget_attrs(widget)
+        if _input_type(widget) == "date":
+            attrs.update(min=limits.DATE_MIN.isoformat(), max=limits.DATE_MAX.isoformat())
+        return attrs
 
 
 class BoundedDateTimeField(forms.DateTimeField):
     default_validators = [validate_date_in_range]
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        if _input_type(widget) == "datetime-local":
+            attrs.update(min=f"{limits.DATE_MIN.isoformat()}T00:00", max=f"{limits.DATE_MAX.isoformat()}T23:59")
+        return attrs
 
     def to_python(self, value: Any) -> datetime | None:
         try:

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 import yaml as pyyaml
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import DataError
 from django.test import RequestFactory
@@ -181,3 +182,13 @@ def test_a_page_form_over_the_upload_limit_is_a_413_with_the_limit(member_client
 
     assert response.status_code == 413
     assert "The form is larger than the limit of 10,000 bytes." in response.content.decode()
+
+
+def test_date_inputs_carry_the_range_so_the_browser_offers_nothing_outside_it():
+    date_input = fields.BoundedDateField(widget=forms.DateInput(attrs={"type": "date"}))
+    datetime_input = fields.BoundedDateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    assert (date_input.widget.attrs, datetime_input.widget.attrs) == (
+        {"min": "1970-01-01", "max": "2100-12-31"},
+        {"min": "1970-01-01T00:00", "max": "2100-12-31T23:59"},
+    )
