@@ -10,7 +10,6 @@ COUNT_PUSH_SECONDS — so an alert storm costs the ingest path nothing and the b
 import logging
 import threading
 import time
-from collections.abc import Iterable
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -39,10 +38,8 @@ def alert_groups_broadcast(*, group_ids: list[int]) -> None:
     from alerting import selectors
 
     groups = list(selectors.alert_group_queryset().filter(pk__in=group_ids).order_by("pk"))
-    counts = {
-        group.organization_id: selectors.alert_queue_counts(organization=group.organization)
-        for group in _first_of_each_org(groups)
-    }
+    organizations = {group.organization_id: group.organization for group in groups}
+    counts = {pk: selectors.alert_queue_counts(organization=org) for pk, org in organizations.items()}
     _send_many(
         [
             (
@@ -59,10 +56,6 @@ def alert_groups_broadcast(*, group_ids: list[int]) -> None:
             for group in groups
         ]
     )
-
-
-def _first_of_each_org(groups: Iterable[AlertGroup]) -> list[AlertGroup]:
-    return list({group.organization_id: group for group in reversed(list(groups))}.values())
 
 
 # --- repeated triggers: the count and "last seen" cells, coalesced ------------------------------------------------
