@@ -99,7 +99,8 @@ def change_lines(changes: Any) -> list[ChangeLine]:
     if set(changes) == {"from", "to"}:
         return [ChangeLine("Changed", value_html(changes["from"]), value_html(changes["to"]))]
     lines = []
-    for field, change in changes.items():
+    # By field name: PostgreSQL's jsonb keeps no key order, and an order that changes with the database helps nobody.
+    for field, change in sorted(changes.items()):
         if field == "path" and isinstance(change, str) and change.startswith("/") and not change.startswith("//"):
             lines.append(ChangeLine("Page", None, format_html('<a href="{}">{}</a>', change, change)))
         elif isinstance(change, dict) and set(change) == {"before", "after"}:

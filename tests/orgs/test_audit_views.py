@@ -72,7 +72,7 @@ def test_objects_and_lists_are_named_not_dumped(org, admin_client):
 
     cell = changes_cell(admin_client, org)
 
-    assert text_of(cell) == "Groups: Payments API 5xx rate above 5%From: x"
+    assert text_of(cell) == "From: xGroups: Payments API 5xx rate above 5%"
     assert 'title="id: f3b5a7ea, title: Payments API 5xx rate above 5%, severity: critical, alert count: 14"' in cell
     assert ("{" in cell, "[" in cell, "&#x27;" in cell) == (False, False, False)
 
