@@ -1,5 +1,6 @@
 /* Firebreak alert pages (the triage queue and an alert group's page). Small, dependency-free, no build;
- * firebreak-live.js does the socket state, times and the CSRF token of pushed forms.
+ * firebreak-live.js (loaded first) does the socket state and the CSRF token of pushed forms, and takes pushed
+ * rows and counts by the rules given here.
  *
  * - Rows pushed to the queue: one already shown replaces itself in place; a new one goes on top when it fits
  *   the queue's filters (service, severity, status) and the first page is shown; otherwise it is dropped.
@@ -21,52 +22,14 @@
     return status === "all" || row.dataset.status === status;
   }
 
-  function takeRows(detail) {
-    const body = detail.target;
-    for (const row of Array.from(detail.fragment.querySelectorAll("tr[id]"))) {
-      const existing = document.getElementById(row.id);
-      if (existing) {
-        existing.replaceWith(row);
-        row.classList.add("is-updated");
-        if (window.htmx) window.htmx.process(row);
-      } else if (!fits(body, row)) {
-        row.remove();
-      } else {
-        row.classList.add("is-new");
-      }
-    }
-    if (!detail.fragment.querySelector("tr")) {
-      detail.shouldSwap = false;
-      return;
-    }
-    const table = document.getElementById("alert-table");
-    if (table) table.hidden = false;
-    const empty = document.getElementById("alert-empty");
-    if (empty) empty.remove();
-  }
-
-  // --- tab counts of a queue filtered by service or severity -------------------------------------------------
-
-  let countsTimer = null;
-
-  function refreshScopedCounts() {
-    clearTimeout(countsTimer);
-    countsTimer = setTimeout(() => {
-      if (!window.htmx) return;
-      window.htmx.ajax("GET", location.pathname + location.search, {
-        target: "#queue-tabs", select: "#queue-tabs", swap: "outerHTML",
-      });
-    }, 1000);
-  }
-
   document.addEventListener("htmx:oobBeforeSwap", (event) => {
     const target = event.detail.target;
-    if (!target) return;
+    const live = window.firebreakLive;
+    if (!target || !live) return;
     if (target.id === "alert-rows") {
-      takeRows(event.detail);
+      live.takeRows(event.detail, { tableId: "alert-table", emptyId: "alert-empty", fits });
     } else if (target.id.startsWith("queue-count-") && target.closest("[data-scoped-counts]")) {
-      event.detail.shouldSwap = false; // the org's count, not this filtered queue's
-      refreshScopedCounts();
+      live.refetchOwn(event.detail, "#queue-tabs"); // the org's count, not this filtered queue's
     }
   });
 

@@ -137,13 +137,17 @@
 
   // --- the incident list --------------------------------------------------------------------------
 
-  function takeIncidentRows(detail) {
+  // Pushed rows for a list's <tbody>: a row already shown is replaced in place (and its pushed forms wired); a
+  // new one stays, on top, only when `fits(body, row)`; the table shows and the empty state goes once a row is in.
+  function takeRows(detail, { tableId, emptyId, fits }) {
     const body = detail.target;
     for (const row of Array.from(detail.fragment.querySelectorAll("tr[id]"))) {
       const existing = document.getElementById(row.id);
       if (existing) {
         existing.replaceWith(row);
-      } else if (body.dataset.liveInsert === "off") {
+        row.classList.add("is-updated");
+        if (window.htmx) window.htmx.process(row);
+      } else if (!fits(body, row)) {
         row.remove();
       } else {
         row.classList.add("is-new");
@@ -153,35 +157,38 @@
       detail.shouldSwap = false;
       return;
     }
-    const table = document.getElementById("incident-table");
+    const table = document.getElementById(tableId);
     if (table) table.hidden = false;
-    const empty = document.getElementById("incident-empty");
+    const empty = document.getElementById(emptyId);
     if (empty) empty.remove();
   }
 
-  // --- wiring ---------------------------------------------------------------------------------------
+  // A count pushed with the rows is the org's; a filtered page refuses it and fetches its own again (once a
+  // second at most): the same page, of which only `selector` is swapped.
+  const refetchTimers = {};
 
-  // The count pushed with a row is the org's: a filtered list counts its own matches again instead.
-  let countTimer = null;
-
-  function takeIncidentCount(detail) {
-    if (!detail.target.hasAttribute("data-filtered")) return;
+  function refetchOwn(detail, selector) {
     detail.shouldSwap = false;
-    clearTimeout(countTimer);
-    countTimer = setTimeout(() => {
+    clearTimeout(refetchTimers[selector]);
+    refetchTimers[selector] = setTimeout(() => {
       if (window.htmx) {
-        window.htmx.ajax("GET", location.pathname + location.search, {
-          target: "#incident-count", select: "#incident-count", swap: "outerHTML",
-        });
+        window.htmx.ajax("GET", location.pathname + location.search, { target: selector, select: selector, swap: "outerHTML" });
       }
     }, 1000);
   }
 
+  // --- wiring ---------------------------------------------------------------------------------------
+
   document.addEventListener("htmx:oobBeforeSwap", (event) => {
     const id = event.detail.target && event.detail.target.id;
     if (id === "timeline-events") takeTimelineEvents(event.detail);
-    else if (id === "incident-rows") takeIncidentRows(event.detail);
-    else if (id === "incident-count") takeIncidentCount(event.detail);
+    else if (id === "incident-rows") {
+      takeRows(event.detail, {
+        tableId: "incident-table", emptyId: "incident-empty", fits: (body) => body.dataset.liveInsert !== "off",
+      });
+    } else if (id === "incident-count" && event.detail.target.hasAttribute("data-filtered")) {
+      refetchOwn(event.detail, "#incident-count");
+    }
   });
 
   document.addEventListener("htmx:wsOpen", (event) => {
@@ -250,5 +257,5 @@
   else localise(document);
   setInterval(() => localise(document), 30000);
 
-  window.firebreakLive = { localise, newestEventId };
+  window.firebreakLive = { localise, newestEventId, takeRows, refetchOwn };
 })();

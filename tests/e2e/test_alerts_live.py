@@ -42,14 +42,16 @@ def scene(db: None) -> Scene:
     return Scene(org, key)
 
 
-def enqueue(server: Server, key: str, dedup_key: str, summary: str, action: str = "trigger") -> None:
+def enqueue(
+    server: Server, key: str, dedup_key: str, summary: str, action: str = "trigger", severity: str = "warning"
+) -> None:
     response = httpx.post(
         f"{server.base}/integrations/pagerduty/v2/enqueue",
         json={
             "routing_key": key,
             "event_action": action,
             "dedup_key": dedup_key,
-            "payload": {"summary": summary, "source": "prometheus", "severity": "warning"},
+            "payload": {"summary": summary, "source": "prometheus", "severity": severity},
         },
         timeout=10,
     )

@@ -2,28 +2,15 @@
 alert queue's tab counts, the sidebar's Alerts badge and a row's alert count on a repeated trigger, and the
 incident list's "N incidents", all change without a reload; a list filtered by severity counts its own."""
 
-import httpx
 import pytest
 
-from tests.e2e.conftest import Server
-from tests.e2e.test_alerts_live import scene  # noqa: F401 (fixture: Acme, Alice and Bob, a PagerDuty integration)
+from tests.e2e.test_alerts_live import (
+    enqueue,
+    scene,  # noqa: F401 (fixture: Acme, Alice and Bob, a PagerDuty integration)
+)
 from tests.e2e.test_incidents_live import LIVE, signed_in, wait_live
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def trigger(server: Server, key: str, dedup_key: str, summary: str, severity: str, action: str = "trigger") -> None:
-    response = httpx.post(
-        f"{server.base}/integrations/pagerduty/v2/enqueue",
-        json={
-            "routing_key": key,
-            "event_action": action,
-            "dedup_key": dedup_key,
-            "payload": {"summary": summary, "source": "prometheus", "severity": severity},
-        },
-        timeout=10,
-    )
-    assert response.status_code == 202, response.text
 
 
 def tab_counts(page) -> dict[str, str]:
@@ -56,7 +43,7 @@ def test_queue_counts_badge_and_a_repeated_triggers_count_change_without_a_reloa
         assert tab_counts(alice) == {"open": "0", "triggered": "0", "acknowledged": "0", "resolved": "0", "all": "0"}
 
         # A warning opens a group: Alice's tabs and badge count it, Bob's critical-only tabs do not.
-        trigger(server, scene.key, "disk-db-1", "Disk almost full on db-1", "warning")
+        enqueue(server, scene.key, "disk-db-1", "Disk almost full on db-1", severity="warning")
         row = alice.locator("#alert-rows > tr").first
         expect(row).to_contain_text("Disk almost full on db-1", timeout=LIVE)
         expect_tabs(alice, open=1, triggered=1, acknowledged=0, all=1)
@@ -67,13 +54,13 @@ def test_queue_counts_badge_and_a_repeated_triggers_count_change_without_a_reloa
 
         # The same alert again: only its row's count moves.
         expect(row.locator(".alert-count")).to_have_text("1")
-        trigger(server, scene.key, "disk-db-1", "Disk almost full on db-1", "warning")
-        trigger(server, scene.key, "disk-db-1", "Disk almost full on db-1", "warning")
+        enqueue(server, scene.key, "disk-db-1", "Disk almost full on db-1", severity="warning")
+        enqueue(server, scene.key, "disk-db-1", "Disk almost full on db-1", severity="warning")
         expect(row.locator(".alert-count")).to_have_text("3", timeout=LIVE)
         expect_tabs(alice, open=1, triggered=1, all=1)
 
         # A critical one: both queues count it (Bob's fetches its own counts again).
-        trigger(server, scene.key, "cpu-db-2", "CPU saturated on db-2", "critical")
+        enqueue(server, scene.key, "cpu-db-2", "CPU saturated on db-2", severity="critical")
         expect_tabs(alice, open=2, triggered=2, all=2)
         expect(badge).to_have_text("2")
         expect_tabs(bob, open=1, triggered=1, all=1)
@@ -84,7 +71,7 @@ def test_queue_counts_badge_and_a_repeated_triggers_count_change_without_a_reloa
         warning_row.get_by_role("button", name="Acknowledge").click()
         expect_tabs(alice, open=2, triggered=1, acknowledged=1, all=2)
         expect(badge).to_have_text("1")
-        trigger(server, scene.key, "cpu-db-2", "CPU saturated on db-2", "critical", action="resolve")
+        enqueue(server, scene.key, "cpu-db-2", "CPU saturated on db-2", action="resolve", severity="critical")
         expect_tabs(alice, open=1, triggered=0, acknowledged=1, resolved=1, all=2)
         expect(badge).to_be_hidden()
         expect_tabs(bob, open=0, triggered=0, resolved=1, all=1)
