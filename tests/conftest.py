@@ -4,15 +4,18 @@ for everything that leaves the machine (Celery enqueueing is recorded, not sent)
 import contextlib
 import functools
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from rest_framework.test import APIClient
 
 from orgs.models import Membership, MembershipRole, Organization
@@ -20,9 +23,11 @@ from tests.factories import MembershipFactory, OrganizationFactory, api_token_fo
 from tests.live_layers import layer, layer_backend  # noqa: F401 - shared channel-layer fixtures
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
-# A run must leave nothing in the clone: hypothesis keeps no example database (.hypothesis/).
+# A run must leave nothing in the clone: hypothesis keeps no example database, and its caches (unicode tables,
+# constants) live under the system's temporary directory instead of ./.hypothesis/.
 hypothesis_settings.register_profile("firebreak", database=None)
 hypothesis_settings.load_profile("firebreak")
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "firebreak-hypothesis")
 
 
 @dataclass
