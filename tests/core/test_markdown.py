@@ -69,8 +69,11 @@ def test_renders_the_formatting_people_use():
         ("<script>alert(1)</script>", ""),
         ("**Canaries** <script>alert(1)</script>", "<p><strong>Canaries</strong> </p>"),
         ("<img src=x onerror=alert(1)>", ""),
-        ("[x](javascript:alert(1))", "<p><a rel=\"noopener noreferrer nofollow\">x</a></p>"),
-        ('<a href="JaVaScRiPt:alert(1)" onclick="alert(1)">y</a>', '<p><a rel="noopener noreferrer nofollow">y</a></p>'),
+        ("[x](javascript:alert(1))", '<p><a rel="noopener noreferrer nofollow">x</a></p>'),
+        (
+            '<a href="JaVaScRiPt:alert(1)" onclick="alert(1)">y</a>',
+            '<p><a rel="noopener noreferrer nofollow">y</a></p>',
+        ),
         ("# Title", "Title"),
     ],
 )
