@@ -27,7 +27,6 @@ from alerting.models import (
     AlertGroupStatus,
     Integration,
     IntegrationKind,
-    PagingStatus,
 )
 from incidents import actions as incident_actions
 from incidents.models import Incident, IncidentStatus, Severity
@@ -570,11 +569,6 @@ def alert_group_merge(*, target: AlertGroup, sources: list[AlertGroup], actor: A
     for group_id in [target.pk, *(source.pk for source in sources if source.pk != target.pk)]:
         transaction.on_commit(lambda group_id=group_id: live.alert_group_broadcast(group_id=group_id), robust=True)
     return target
-
-
-def paging_mark_pending(*, group: AlertGroup) -> None:
-    """Record that the group waits for its service's escalation policy (the on-call issue runs it)."""
-    AlertGroup.objects.filter(pk=group.pk).update(paging_status=PagingStatus.PENDING)
 
 
 # --- incidents ------------------------------------------------------------------------------------------

@@ -172,9 +172,6 @@ class LayerForm(forms.Form):
     def participant_fields(self) -> list[forms.BoundField]:
         return [self[f"participant_{i}"] for i in range(1, self.slot_count + 1)]
 
-    def restriction_fields(self) -> list[forms.BoundField]:
-        return [self["custom_weekdays"], self["custom_start"], self["custom_end"]]
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         users = [data.get(f"participant_{i}") for i in range(1, self.slot_count + 1)]

@@ -187,10 +187,6 @@ def section_list(*, retrospective: Retrospective) -> list[RetroSection]:
     return list(RetroSection.objects.filter(retrospective=retrospective).order_by("position", "id"))
 
 
-def section_get(*, retrospective: Retrospective, key: str) -> RetroSection:
-    return get_object_or_404(RetroSection.objects.filter(retrospective=retrospective), key=key)
-
-
 def retrospectives_to_remind(*, now: datetime | None = None) -> QuerySet[Retrospective]:
     """Unpublished retros with an owner, due within a day and not reminded yet, or overdue and not reminded since
     they fell due: at most a "due soon" and an "overdue" email each."""

@@ -1,7 +1,6 @@
 """Writes of the service catalog. Every change is audited; every related object must be in the org."""
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from orgs import actions as org_actions
-from orgs.models import Organization, Team
+from orgs.models import Organization
 from orgs.tenancy import Actor
 from services.models import (
     LABEL_KEY_RE,
@@ -281,7 +280,3 @@ def service_dependency_remove(*, service: Service, depends_on: Service, actor: A
             target=service,
             changes={"depends_on": {"before": depends_on.slug, "after": None}},
         )
-
-
-def teams_by_slug(*, organization: Organization, slugs: Iterable[str]) -> dict[str, Team]:
-    return {team.slug: team for team in Team.objects.for_org(organization).filter(slug__in=list(slugs))}

@@ -83,12 +83,6 @@ def service_get(*, organization: Organization, slug: str, include_archived: bool
     return get_object_or_404(qs, slug=slug)
 
 
-def label_keys(*, organization: Organization) -> list[str]:
-    return list(
-        ServiceLabel.objects.for_org(organization).values_list("key", flat=True).distinct().order_by("key")[:200]
-    )
-
-
 def label_choices(*, organization: Organization) -> list[str]:
     """Every `key=value` in use, for the catalog's label filter."""
     pairs = ServiceLabel.objects.for_org(organization).values_list("key", "value").distinct().order_by("key", "value")

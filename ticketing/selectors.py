@@ -82,12 +82,6 @@ def follow_ups_of_incident(*, incident: Incident) -> list[FollowUp]:
     return list(follow_up_list(organization=incident.organization, incident=incident))
 
 
-def follow_ups_of_retrospective(*, retrospective: object) -> list[FollowUp]:
-    """The action items of a retrospective, overdue and open first."""
-    qs = FollowUp.objects.filter(retrospective=retrospective).select_related("owner", "organization")
-    return list(_ordered(qs, timezone.now().date()))
-
-
 def follow_up_due_for_owner(*, organization: Organization, owner: User, today: date, days: int) -> QuerySet[FollowUp]:
     """The owner's open follow-ups overdue or due within `days` days of `today`, overdue first (home page)."""
     return follow_up_list(organization=organization, status="open", owner=owner, today=today).filter(

@@ -182,8 +182,3 @@ def route(path: str) -> tuple[Format, str | None] | None:
     if match is None:
         return None
     return _KEYED_FORMATS[match.group(1)], match.group(2)
-
-
-def body_key(body: Any) -> Any:
-    """The routing key of a PagerDuty body the parser accepted (so it is an object with a 32-character key)."""
-    return body["routing_key"]
