@@ -1,14 +1,13 @@
-"""The Celery app. Queues: `critical` (paging, notifications, escalations) and `default`."""
+"""The Celery app. Queues: `critical` (paging, notifications, escalations) and `default`.
+
+What lives next to the queue in the broker's Redis (flags, backlog) is reached through core.broker, which
+reads this app's broker URL, so the apps never import config."""
 
 import os
-from typing import TYPE_CHECKING
 
 import structlog
 from celery import Celery, signals
 from kombu import Queue
-
-if TYPE_CHECKING:
-    import redis
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -53,39 +52,3 @@ def _bind_task(task_id: str, task: object, **kwargs: object) -> None:
 @signals.task_postrun.connect
 def _unbind_task(**kwargs: object) -> None:
     structlog.contextvars.unbind_contextvars("task", "task_id")
-
-
-_redis_clients: dict[tuple[int, str], "redis.Redis"] = {}
-
-
-def broker_redis() -> "redis.Redis | None":
-    """A client for the broker's Redis, or None for other brokers (embedded mode's filesystem one).
-
-    One per process and broker URL (redis-py pools its connections), so a flag set next to the queue
-    costs one round trip, not a new connection.
-    """
-    url = str(app.conf.broker_url or "")
-    if not url.startswith(("redis://", "rediss://")):
-        return None
-    key = (os.getpid(), url)
-    client = _redis_clients.get(key)
-    if client is None:
-        import redis
-
-        client = _redis_clients[key] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-    return client
-
-
-def queue_backlog(queue: str = "critical") -> int:
-    """Messages waiting in `queue` on a Redis broker (0 when it cannot tell: other brokers, errors).
-
-    The paging sweepers use it to tell a lost task from one that is merely queued behind a burst:
-    re-sending copies into a long queue only slows the real work down.
-    """
-    client = broker_redis()
-    if client is None:
-        return 0
-    try:
-        return int(client.llen(queue))
-    except Exception:  # an unreachable broker means nothing is queued that we could wait for
-        return 0

@@ -52,7 +52,7 @@ class Enqueued:
 def _forget_pending_flags() -> None:
     """A recorded message never runs, so it never clears the "escalations_due is pending" flag it set in
     Redis: each test starts and ends without one."""
-    from config.celery import broker_redis
+    from core.broker import broker_redis
     from oncall.actions.escalations import _due_flag
 
     client = broker_redis()

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from config.celery import queue_backlog
+from core.broker import queue_backlog
 from notifications import channels
 from notifications.models import (
     ContactKind,

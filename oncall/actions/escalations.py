@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from alerting import live as alerting_live
 from alerting.models import AlertGroup, AlertGroupStatus, PagingStatus
-from config.celery import broker_redis, queue_backlog
+from core.broker import broker_redis, queue_backlog
 from incidents import actions as incident_actions
 from incidents.models import TimelineKind
 from notifications import actions as notification_actions

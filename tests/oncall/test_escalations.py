@@ -330,7 +330,7 @@ def test_the_sweeper_sends_no_copies_while_the_queue_holds_a_backlog(org, people
 @pytest.fixture
 def redis_broker(redis_url):
     """The broker is this machine's Redis (the flag that says "a runner is pending" lives next to the queue)."""
-    from config.celery import broker_redis
+    from core.broker import broker_redis
 
     client = broker_redis()
     assert client is not None, "REDIS_URL is set, so the broker is Redis"

@@ -1,9 +1,10 @@
-"""config.celery.queue_backlog: how many messages wait in a queue on the real Redis broker."""
+"""core.broker.queue_backlog: how many messages wait in a queue on the real Redis broker (the Celery app's)."""
 
 import pytest
 import redis
 
-from config.celery import app, queue_backlog
+from config.celery import app
+from core.broker import broker_redis, queue_backlog
 
 
 def test_counts_the_messages_waiting_in_a_redis_queue(redis_url):
@@ -28,5 +29,19 @@ def test_other_brokers_report_no_backlog(url):
     app.conf.broker_url = url
     try:
         assert queue_backlog("critical") == 0
+    finally:
+        app.conf.broker_url = previous
+
+
+def test_the_client_follows_the_celery_apps_broker(redis_url):
+    previous = app.conf.broker_url
+    url = redis_url.rsplit("/", 1)[0] + "/15"
+    app.conf.broker_url = url
+    try:
+        client = broker_redis()
+        assert client.connection_pool.connection_kwargs["db"] == 15
+        assert broker_redis() is client  # one per process and URL
+        app.conf.broker_url = "filesystem://"
+        assert broker_redis() is None
     finally:
         app.conf.broker_url = previous
