@@ -37,7 +37,7 @@ class ServiceFactory(DjangoModelFactory[Service]):
     @factory.post_generation
     def links(obj: Service, create: bool, extracted: list[dict[str, str]] | None, **kwargs: Any) -> None:
         for link in extracted or []:
-            ServiceLinkFactory(service=obj, **link)
+            ServiceLinkFactory(service=obj, **{"title": "", **link})
 
     @factory.post_generation
     def responding_teams(obj: Service, create: bool, extracted: list | None, **kwargs: Any) -> None:

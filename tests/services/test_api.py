@@ -9,15 +9,11 @@ from orgs.models import AuditEvent
 from orgs.tenancy import Actor
 from services import actions
 from services.models import Service, ServiceDependency
-from tests.factories import TeamFactory
+from tests.factories import ServiceFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
 SYSTEM = Actor.system()
-
-
-def make_service(org, name, **fields):
-    return actions.service_create(organization=org, actor=SYSTEM, name=name, **fields)
 
 
 def edges(org, pairs):
@@ -29,7 +25,7 @@ def edges(org, pairs):
 def test_create_returns_the_full_service_and_audits(org, api_client):
     payments = TeamFactory(organization=org, name="Payments", slug="payments")
     web = TeamFactory(organization=org, name="Web", slug="web")
-    make_service(org, "Postgres", kind="resource")
+    ServiceFactory(organization=org, name="Postgres", kind="resource")
 
     response = api_client.post(
         "/api/v1/services/",
@@ -97,7 +93,7 @@ def test_production_without_owner_is_saved_with_a_warning(org, api_client):
 )
 def test_invalid_or_cross_org_references_are_400_and_save_nothing(org, other_org, api_client, payload, field):
     TeamFactory(organization=other_org, slug="globex-team")
-    make_service(other_org, "Globex DB", slug="globex-db")
+    ServiceFactory(organization=other_org, name="Globex DB", slug="globex-db")
     audit_before = AuditEvent.objects.for_org(org).count()
 
     response = api_client.post("/api/v1/services/", payload, format="json")
@@ -111,7 +107,7 @@ def test_invalid_or_cross_org_references_are_400_and_save_nothing(org, other_org
 
 @pytest.mark.parametrize("role", ["viewer", "responder"])
 def test_only_admin_tokens_write(org, api_client_for, role):
-    make_service(org, "Search")
+    ServiceFactory(organization=org, name="Search")
     client = api_client_for(org, role)
 
     assert client.get("/api/v1/services/search/").status_code == 200
@@ -123,7 +119,7 @@ def test_only_admin_tokens_write(org, api_client_for, role):
 
 
 def test_patch_changes_only_given_fields_and_audits_only_real_changes(org, api_client):
-    make_service(org, "Search", labels={"language": "java"})
+    ServiceFactory(organization=org, name="Search", labels={"language": "java"})
 
     changed = api_client.patch("/api/v1/services/search/", {"tier": 2}, format="json")
     same = api_client.patch("/api/v1/services/search/", {"tier": 2}, format="json")
@@ -138,10 +134,12 @@ def test_patch_changes_only_given_fields_and_audits_only_real_changes(org, api_c
 def test_list_filters_sort_and_archive(org, api_client):
     platform = TeamFactory(organization=org, slug="platform")
     web = TeamFactory(organization=org, slug="web")
-    make_service(org, "Web", tier=1, owner_team=web, labels={"language": "ts"})
-    make_service(org, "Postgres", tier=1, owner_team=platform, responding_teams=[web], labels={"region": "eu"})
-    make_service(org, "Flags", tier=4, lifecycle="experimental", labels={"language": "go"})
-    old = make_service(org, "Old", tier=4, lifecycle="deprecated")
+    ServiceFactory(organization=org, name="Web", tier=1, owner_team=web, labels={"language": "ts"})
+    ServiceFactory(
+        organization=org, name="Postgres", tier=1, owner_team=platform, responding_teams=[web], labels={"region": "eu"}
+    )
+    ServiceFactory(organization=org, name="Flags", tier=4, lifecycle="experimental", labels={"language": "go"})
+    old = ServiceFactory(organization=org, name="Old", tier=4, lifecycle="deprecated")
     actions.service_archive(service=old, actor=SYSTEM)
 
     def slugs(query=""):
@@ -164,7 +162,7 @@ def test_list_filters_sort_and_archive(org, api_client):
 
 
 def test_delete_archives_and_unarchive_restores(org, api_client):
-    make_service(org, "Legacy")
+    actions.service_create(organization=org, actor=SYSTEM, name="Legacy")
 
     assert api_client.delete("/api/v1/services/legacy/").status_code == 204
     assert api_client.get("/api/v1/services/").json()["count"] == 0
@@ -179,7 +177,7 @@ def test_delete_archives_and_unarchive_restores(org, api_client):
 
 def test_dependencies_blast_radius_with_a_diamond_and_a_cycle(org, api_client):
     for name in ("web", "api", "checkout", "search", "postgres", "billing", "notify"):
-        make_service(org, name)
+        ServiceFactory(organization=org, name=name)
     # Diamond: api -> checkout -> postgres and api -> search -> postgres. Cycle: billing <-> notify.
     edges(
         org,
@@ -214,9 +212,9 @@ def test_dependencies_blast_radius_with_a_diamond_and_a_cycle(org, api_client):
 
 
 def test_add_and_remove_a_dependency(org, other_org, api_client):
-    make_service(org, "web")
-    make_service(org, "api")
-    make_service(other_org, "theirs")
+    ServiceFactory(organization=org, name="web")
+    ServiceFactory(organization=org, name="api")
+    ServiceFactory(organization=other_org, name="theirs")
 
     added = api_client.post("/api/v1/services/web/dependencies/", {"depends_on": "api"}, format="json")
     cross = api_client.post("/api/v1/services/web/dependencies/", {"depends_on": "theirs"}, format="json")
@@ -304,9 +302,9 @@ def test_list_query_count_does_not_grow_with_services(org, api_client):
     def build(count, prefix):
         previous = None
         for i in range(count):
-            service = make_service(
-                org,
-                f"{prefix}{i:03d}",
+            service = ServiceFactory(
+                organization=org,
+                name=f"{prefix}{i:03d}",
                 labels={"a": "1", "b": "2", "c": "3"},
                 links=[{"kind": "runbook", "url": f"https://r.example.com/{prefix}{i}"}],
                 dependencies=[previous] if previous else [],

@@ -20,16 +20,12 @@ from services.models import (
     ServiceLinkKind,
     ServiceRespondingTeam,
 )
-from tests.factories import TeamFactory
+from tests.factories import ServiceFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
 SYSTEM = Actor.system()
 BASE = "/o/acme/services/"
-
-
-def make_service(org, name, **fields) -> Service:
-    return actions.service_create(organization=org, actor=SYSTEM, name=name, **fields)
 
 
 def messages_of(response) -> list[str]:
@@ -95,26 +91,26 @@ def web(org) -> Team:
 @pytest.fixture
 def catalog(org, payments, web) -> dict[str, Service]:
     """checkout -> payments-api -> postgres; web-app -> checkout; plus an unowned experimental service."""
-    postgres = make_service(
-        org,
-        "Postgres",
+    postgres = ServiceFactory(
+        organization=org,
+        name="Postgres",
         tier=1,
         owner_team=web,
         responding_teams=[payments],
         labels={"region": "eu"},
         links=[{"kind": "runbook", "title": "DB runbook", "url": "https://runbooks.acme.test/db"}],
     )
-    payments_api = make_service(
-        org,
-        "Payments API",
+    payments_api = ServiceFactory(
+        organization=org,
+        name="Payments API",
         tier=1,
         owner_team=payments,
         labels={"language": "python", "pci": "true"},
         dependencies=[postgres],
     )
-    checkout = make_service(
-        org,
-        "Checkout",
+    checkout = ServiceFactory(
+        organization=org,
+        name="Checkout",
         tier=2,
         owner_team=payments,
         description="Cart and checkout.",
@@ -125,10 +121,16 @@ def catalog(org, payments, web) -> dict[str, Service]:
             {"kind": "dashboard", "title": "Grafana", "url": "https://grafana.acme.test/d/checkout"},
         ],
     )
-    web_app = make_service(
-        org, "Web app", tier=3, lifecycle="staging", owner_team=web, labels={"language": "go"}, dependencies=[checkout]
+    web_app = ServiceFactory(
+        organization=org,
+        name="Web app",
+        tier=3,
+        lifecycle="staging",
+        owner_team=web,
+        labels={"language": "go"},
+        dependencies=[checkout],
     )
-    flags = make_service(org, "Feature flags", tier=4, lifecycle="experimental")
+    flags = ServiceFactory(organization=org, name="Feature flags", tier=4, lifecycle="experimental")
     return {s.slug: s for s in (postgres, payments_api, checkout, web_app, flags)}
 
 
@@ -151,7 +153,7 @@ def test_list_shows_the_catalog_with_owners_tiers_labels_and_health(catalog, mem
 
 
 def test_list_marks_production_services_without_an_owner(org, catalog, member_client):
-    make_service(org, "Orphan", lifecycle="production")
+    ServiceFactory(organization=org, name="Orphan", lifecycle="production")
 
     content = member_client.get(BASE).content.decode()
 
@@ -346,7 +348,7 @@ def test_detail_shows_a_dependency_cycle_in_red(catalog, member_client):
 
 
 def test_detail_warns_about_a_production_service_without_owner(org, member_client):
-    make_service(org, "Orphan")
+    ServiceFactory(organization=org, name="Orphan")
 
     content = member_client.get(f"{BASE}orphan/").content.decode()
 
@@ -475,7 +477,7 @@ def test_admin_edits_a_service(catalog, web, admin, client_for):
 
 
 def test_edit_offers_the_orgs_other_services_as_dependencies(catalog, other_org, admin, client_for):
-    make_service(other_org, "Globex DB")
+    ServiceFactory(organization=other_org, name="Globex DB")
 
     form = client_for(admin).get(f"{BASE}checkout/edit/").context["form"]
 
@@ -613,7 +615,7 @@ def test_create_form_errors_re_render_with_400_and_change_nothing(
     org, other_org, catalog, admin, client_for, fields, errors
 ):
     TeamFactory(organization=other_org, name="Globex Ops", slug="globex-ops")
-    make_service(other_org, "Globex DB")
+    ServiceFactory(organization=other_org, name="Globex DB")
     before = catalog_rows(org)
     audit_before = AuditEvent.objects.count()
 
@@ -707,7 +709,7 @@ def test_invalid_health_changes_nothing(org, catalog, admin, client_for):
 
 
 def test_hygiene_lists_exactly_the_gaps_with_fix_links(org, catalog, member_client):
-    make_service(org, "Orphan", tier=2)
+    ServiceFactory(organization=org, name="Orphan", tier=2)
 
     response = member_client.get(f"{BASE}hygiene/")
 
@@ -724,9 +726,9 @@ def test_hygiene_lists_exactly_the_gaps_with_fix_links(org, catalog, member_clie
 
 
 def test_hygiene_says_all_clear_for_empty_sections(org, payments, member_client):
-    make_service(
-        org,
-        "Tidy",
+    ServiceFactory(
+        organization=org,
+        name="Tidy",
         owner_team=payments,
         responding_teams=[payments],
         links=[{"kind": "runbook", "title": "", "url": "https://runbooks.acme.test/tidy"}],
