@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from core import limits
 from core.fields import BoundedDateField, BoundedDateTimeField
+from core.forms import MemberChoiceField, member_field
 from core.timefmt import time_zone_choices
-from incidents import selectors as incident_selectors
-from incidents.forms import MemberChoiceField, member_field
 from oncall.models import RotationKind, Schedule, ScheduleLayer
 from orgs import selectors as org_selectors
 from orgs.models import Organization, User
@@ -139,8 +138,9 @@ class LayerForm(forms.Form):
         data = args[0] if args else kwargs.get("data")
         posted = sum(1 for key in (data or {}) if key.startswith("participant_")) if data else 0
         self.slot_count = min(max(len(current) + 2, MIN_SLOTS, posted), MAX_SLOTS)
+        members = org_selectors.member_choices(organization=organization)
         for i in range(1, self.slot_count + 1):
-            self.fields[f"participant_{i}"] = member_field(organization, required=False, label=f"{i}.", empty_label="—")
+            self.fields[f"participant_{i}"] = member_field(members, required=False, label=f"{i}.", empty_label="—")
 
     @staticmethod
     def layer_initial(layer: ScheduleLayer, users: list[User]) -> dict[str, Any]:
@@ -251,7 +251,7 @@ class OverrideForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, schedule: Schedule, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        members = incident_selectors.member_choices(organization=organization)
+        members = org_selectors.member_choices(organization=organization)
         self.fields["user"].queryset = members
         self.fields["covers"].queryset = members
         tz = ZoneInfo(schedule.time_zone)

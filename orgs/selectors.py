@@ -40,6 +40,11 @@ def membership_get(*, organization: Organization, uuid: str) -> Membership:
     return get_object_or_404(membership_list(organization=organization), uuid=uuid)
 
 
+def member_choices(*, organization: Organization) -> QuerySet[User]:
+    """The org's people by name, for pickers (a choice outside it is "not a valid choice")."""
+    return User.objects.filter(memberships__organization=organization).order_by("full_name", "email")
+
+
 def member_user_get(*, organization: Organization, uuid: str) -> User:
     """A user of this org by their public uuid (404 for people outside the org)."""
     return get_object_or_404(User, uuid=uuid, memberships__organization=organization)
