@@ -13,6 +13,7 @@ from orgs.tenancy import Actor
 from services import actions, backstage
 from services.backstage import ImportChange, ImportResult
 from services.models import Service, ServiceDependency
+from tests.factories import ServiceDependencyFactory, ServiceFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,26 +62,22 @@ def assert_nothing_imported(organization: Organization, enqueued: Any) -> None:
     assert enqueued.calls == []
 
 
-def build_catalog(organization: Organization, actor: Actor) -> None:
+def build_catalog(organization: Organization) -> None:
     """A realistic catalog: 3 teams, 7 services, labels, links, tiers, a diamond and a cycle in the edges."""
-    payments = org_actions.team_create(
+    payments = TeamFactory(
         organization=organization,
-        actor=actor,
         name="Payments",
         slug="payments",
         description="Money in, money out.",
         email="payments@acme.test",
         chat_channel="#payments-oncall",
     )
-    platform = org_actions.team_create(
-        organization=organization, actor=actor, name="Platform Engineering", slug="platform"
+    platform = TeamFactory(organization=organization, name="Platform Engineering", slug="platform", description="")
+    sre = TeamFactory(
+        organization=organization, name="SRE", slug="sre", description="", chat_channel="https://chat.acme.test/sre"
     )
-    sre = org_actions.team_create(
-        organization=organization, actor=actor, name="SRE", slug="sre", chat_channel="https://chat.acme.test/sre"
-    )
-    database = actions.service_create(
+    database = ServiceFactory(
         organization=organization,
-        actor=actor,
         name="Primary database",
         slug="db",
         kind="resource",
@@ -90,9 +87,8 @@ def build_catalog(organization: Organization, actor: Actor) -> None:
         responding_teams=[sre],
         labels={"engine": "postgres"},
     )
-    cache = actions.service_create(
+    cache = ServiceFactory(
         organization=organization,
-        actor=actor,
         name="Cache",
         slug="cache",
         kind="resource",
@@ -100,9 +96,8 @@ def build_catalog(organization: Organization, actor: Actor) -> None:
         lifecycle="staging",
         owner_team=platform,
     )
-    ledger = actions.service_create(
+    ledger = ServiceFactory(
         organization=organization,
-        actor=actor,
         name="Ledger",
         slug="ledger",
         description="Double-entry bookkeeping: every cent accounted for.\nSecond line.",
@@ -115,9 +110,8 @@ def build_catalog(organization: Organization, actor: Actor) -> None:
             {"kind": "repository", "title": "", "url": "https://git.acme.test/ledger"},
         ],
     )
-    payments_api = actions.service_create(
+    payments_api = ServiceFactory(
         organization=organization,
-        actor=actor,
         name="Payments API",
         slug="payments-api",
         tier=2,
@@ -131,9 +125,8 @@ def build_catalog(organization: Organization, actor: Actor) -> None:
             {"kind": "other", "title": "Status", "url": "https://status.acme.test"},
         ],
     )
-    reconciler = actions.service_create(
+    reconciler = ServiceFactory(
         organization=organization,
-        actor=actor,
         name="Reconciler",
         slug="reconciler",
         service_type="batch",
@@ -143,10 +136,9 @@ def build_catalog(organization: Organization, actor: Actor) -> None:
         owner_team=payments,
         dependencies=[ledger],
     )
-    actions.service_dependency_add(service=ledger, depends_on=reconciler, actor=actor)
-    actions.service_create(
+    ServiceDependencyFactory(service=ledger, depends_on=reconciler)
+    ServiceFactory(
         organization=organization,
-        actor=actor,
         name="Checkout",
         slug="checkout",
         service_type="website",
@@ -156,9 +148,8 @@ def build_catalog(organization: Organization, actor: Actor) -> None:
         dependencies=[payments_api, ledger],
         labels={"domain": "shop"},
     )
-    actions.service_create(
+    ServiceFactory(
         organization=organization,
-        actor=actor,
         name="Commerce",
         slug="commerce",
         kind="system",
@@ -219,8 +210,8 @@ BASIC = dedent(
 # --- round trip ------------------------------------------------------------------------------------
 
 
-def test_export_imported_into_another_org_reproduces_the_catalog(org, other_org, actor):
-    build_catalog(org, actor)
+def test_export_imported_into_another_org_reproduces_the_catalog(org, other_org):
+    build_catalog(org)
     exported = backstage.catalog_export(organization=org)
 
     result = backstage.catalog_import(organization=other_org, yaml_text=exported, actor=Actor.system())
@@ -257,8 +248,8 @@ def test_export_imported_into_another_org_reproduces_the_catalog(org, other_org,
     assert backstage.catalog_export(organization=other_org) == exported
 
 
-def test_export_is_valid_backstage_yaml_in_a_stable_order(org, actor):
-    build_catalog(org, actor)
+def test_export_is_valid_backstage_yaml_in_a_stable_order(org):
+    build_catalog(org)
 
     documents = list(yaml.safe_load_all(backstage.catalog_export(organization=org)))
 
@@ -292,8 +283,8 @@ def test_export_is_valid_backstage_yaml_in_a_stable_order(org, actor):
     }
 
 
-def test_export_of_one_service_holds_it_and_its_teams_only(org, actor):
-    build_catalog(org, actor)
+def test_export_of_one_service_holds_it_and_its_teams_only(org):
+    build_catalog(org)
 
     exported = backstage.catalog_export(organization=org, services=[service(org, "ledger")])
 
@@ -494,7 +485,7 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(org, acto
 
 
 def test_reimporting_an_export_into_its_own_org_is_all_unchanged(org, actor):
-    build_catalog(org, actor)
+    build_catalog(org)
     before = catalog(org)
     audit_count = AuditEvent.objects.for_org(org).count()
 
@@ -749,79 +740,164 @@ def test_responding_teams_annotation_links_teams_of_the_file_and_the_org(org, ac
 # --- errors ------------------------------------------------------------------------------------------
 
 
-def test_malformed_yaml_names_the_line_and_column(org, actor, enqueued):
-    text = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: web\n  title: a: b\n"
+REFUSED = [
+    pytest.param(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: web\n  title: a: b\n",
+        ["Invalid YAML at line 5, column 11: mapping values are not allowed here."],
+        id="malformed-yaml-names-the-line-and-column",
+    ),
+    pytest.param(
+        BASIC.replace("owner: group:default/payments", "owner: user:jdoe"),
+        [
+            'Document 2 (Component "checkout"): spec.owner: "user:jdoe" is not a group reference; '
+            "use group:<name> or <name>."
+        ],
+        id="an-owner-that-is-a-user",
+    ),
+    pytest.param(
+        BASIC.replace("owner: group:default/payments", "owner: group:ops/payments"),
+        [
+            'Document 2 (Component "checkout"): spec.owner: "group:ops/payments" is in namespace "ops"; '
+            "only the default namespace is supported."
+        ],
+        id="an-owner-in-another-namespace",
+    ),
+    pytest.param(
+        BASIC.replace("    - resource:default/db\n", "    - resource:default/db\n    - component:ledger\n"),
+        [
+            'Document 2 (Component "checkout"): spec.dependsOn[1]: "component:ledger" is not a service in this file '
+            "or this organization."
+        ],
+        id="depends-on-a-missing-service",
+    ),
+    pytest.param(
+        BASIC.replace(
+            "    - resource:default/db\n", "    - api:payments\n    - component:default/checkout\n    - resource:x/db\n"
+        ),
+        [
+            'Document 2 (Component "checkout"): spec.dependsOn[0]: "api:payments" is not a component or resource '
+            "reference.",
+            'Document 2 (Component "checkout"): spec.dependsOn[1]: "component:default/checkout" is the service itself; '
+            "a service cannot depend on itself.",
+            'Document 2 (Component "checkout"): spec.dependsOn[2]: "resource:x/db" is in namespace "x"; '
+            "only the default namespace is supported.",
+        ],
+        id="depends-on-an-api-or-itself",
+    ),
+    pytest.param(
+        BASIC.replace("lifecycle: production", "lifecycle: beta"),
+        [
+            'Document 2 (Component "checkout"): spec.lifecycle: "beta" is not one of production, staging, '
+            "experimental, deprecated."
+        ],
+        id="an-unknown-lifecycle",
+    ),
+    *(
+        pytest.param(
+            BASIC.replace('firebreak.io/tier: "2"', f"firebreak.io/tier: {tier}"),
+            [
+                f'Document 2 (Component "checkout"): metadata.annotations["firebreak.io/tier"]: '
+                f'"{value}" is not one of 1, 2, 3, 4.'
+            ],
+            id=f"a-tier-annotation-outside-1-to-4-{value}",
+        )
+        for tier, value in [('"5"', "5"), ('"0"', "0"), ("high", "high"), ('"1.5"', "1.5")]
+    ),
+    pytest.param(
+        BASIC
+        + dedent(
+            """\
+            ---
+            apiVersion: backstage.io/v1alpha1
+            kind: Component
+            metadata:
+              title: Nameless
+            ---
+            apiVersion: backstage.io/v1alpha1
+            metadata:
+              name: kindless
+            ---
+            - just
+            - a list
+            """
+        ),
+        [
+            "Document 4 (Component): metadata.name is required.",
+            "Document 5: kind is required.",
+            "Document 6: expected a mapping with apiVersion, kind, metadata and spec.",
+        ],
+        id="a-document-without-kind-or-name",
+    ),
+    pytest.param(
+        BASIC
+        + dedent(
+            """\
+            ---
+            apiVersion: backstage.io/v1alpha1
+            kind: Component
+            metadata:
+              name: search
+              labels:
+                "bad key!": x
+              annotations:
+                firebreak.io/responding-teams: ghosts
+              links:
+                - url: ftp://files.test
+            spec:
+              lifecycle: retired
+              owner: user:jdoe
+            ---
+            apiVersion: backstage.io/v1alpha1
+            kind: Resource
+            metadata:
+              name: db
+            ---
+            apiVersion: backstage.io/v1
+            kind: Group
+            metadata:
+              name: Payments.Team
+            spec:
+              profile:
+                email: not-an-email
+            """
+        ),
+        [
+            'Document 4 (Component "search"): spec.lifecycle: "retired" is not one of production, staging, '
+            "experimental, deprecated.",
+            'Document 4 (Component "search"): spec.owner: "user:jdoe" is not a group reference; use group:<name> or '
+            "<name>.",
+            'Document 4 (Component "search"): metadata.labels.bad key!: "bad key!" is not a valid label key.',
+            'Document 4 (Component "search"): metadata.links[0].url: "ftp://files.test" is not an http(s) URL.',
+            'Document 4 (Component "search"): metadata.annotations["firebreak.io/responding-teams"]: team "ghosts" is '
+            "not a Group in this file or a team of this organization.",
+            'Document 5 (Resource "db"): metadata.name: "db" is already defined by Document 3 (Resource "db").',
+            'Document 6 (Group "Payments.Team"): apiVersion: "backstage.io/v1" is not a Backstage apiVersion; '
+            "use backstage.io/v1alpha1.",
+            'Document 6 (Group "Payments.Team"): metadata.name: "Payments.Team" is not a valid team slug; '
+            "use lowercase letters, numbers, '-' or '_' (at most 50 characters).",
+            'Document 6 (Group "Payments.Team"): spec.profile.email: "not-an-email" is not a valid email address.',
+        ],
+        id="one-bad-document-stops-the-good-ones-and-every-error-is-reported",
+    ),
+    pytest.param(
+        BASIC.replace('firebreak.io/tier: "2"', 'firebreak.io/tier: "2"\n    firebreak.io/responding-teams: sre'),
+        [
+            'Document 2 (Component "checkout"): metadata.annotations["firebreak.io/responding-teams"]: team "sre" is '
+            "not a Group in this file or a team of this organization."
+        ],
+        id="a-responding-team-that-exists-nowhere",
+    ),
+    pytest.param(
+        BASIC.replace("  name: db\n", "  name: import\n").replace("resource:default/db", "resource:default/import"),
+        ['Document 3 (Resource "import"): metadata.name: "import" is reserved for services; choose another name.'],
+        id="a-reserved-service-name",
+    ),
+]
 
-    assert import_errors(org, actor, text) == [
-        "Invalid YAML at line 5, column 11: mapping values are not allowed here."
-    ]
-    assert_nothing_imported(org, enqueued)
 
-
-def test_an_owner_that_is_a_user_is_refused(org, actor, enqueued):
-    text = BASIC.replace("owner: group:default/payments", "owner: user:jdoe")
-
-    assert import_errors(org, actor, text) == [
-        'Document 2 (Component "checkout"): spec.owner: "user:jdoe" is not a group reference; '
-        "use group:<name> or <name>."
-    ]
-    assert_nothing_imported(org, enqueued)
-
-
-def test_an_owner_in_another_namespace_is_refused(org, actor, enqueued):
-    text = BASIC.replace("owner: group:default/payments", "owner: group:ops/payments")
-
-    assert import_errors(org, actor, text) == [
-        'Document 2 (Component "checkout"): spec.owner: "group:ops/payments" is in namespace "ops"; '
-        "only the default namespace is supported."
-    ]
-    assert_nothing_imported(org, enqueued)
-
-
-def test_depends_on_a_missing_service_is_refused(org, actor, enqueued):
-    text = BASIC.replace("    - resource:default/db\n", "    - resource:default/db\n    - component:ledger\n")
-
-    assert import_errors(org, actor, text) == [
-        'Document 2 (Component "checkout"): spec.dependsOn[1]: "component:ledger" is not a service in this file '
-        "or this organization."
-    ]
-    assert_nothing_imported(org, enqueued)
-
-
-def test_depends_on_an_api_or_itself_is_refused(org, actor, enqueued):
-    text = BASIC.replace(
-        "    - resource:default/db\n", "    - api:payments\n    - component:default/checkout\n    - resource:x/db\n"
-    )
-
-    assert import_errors(org, actor, text) == [
-        'Document 2 (Component "checkout"): spec.dependsOn[0]: "api:payments" is not a component or resource '
-        "reference.",
-        'Document 2 (Component "checkout"): spec.dependsOn[1]: "component:default/checkout" is the service itself; '
-        "a service cannot depend on itself.",
-        'Document 2 (Component "checkout"): spec.dependsOn[2]: "resource:x/db" is in namespace "x"; '
-        "only the default namespace is supported.",
-    ]
-    assert_nothing_imported(org, enqueued)
-
-
-def test_an_unknown_lifecycle_is_refused(org, actor, enqueued):
-    text = BASIC.replace("lifecycle: production", "lifecycle: beta")
-
-    assert import_errors(org, actor, text) == [
-        'Document 2 (Component "checkout"): spec.lifecycle: "beta" is not one of production, staging, '
-        "experimental, deprecated."
-    ]
-    assert_nothing_imported(org, enqueued)
-
-
-@pytest.mark.parametrize("tier", ['"5"', '"0"', "high", '"1.5"'])
-def test_a_tier_annotation_outside_1_to_4_is_refused(org, actor, enqueued, tier):
-    text = BASIC.replace('firebreak.io/tier: "2"', f"firebreak.io/tier: {tier}")
-
-    assert import_errors(org, actor, text) == [
-        f'Document 2 (Component "checkout"): metadata.annotations["firebreak.io/tier"]: '
-        f'"{yaml.safe_load(tier)}" is not one of 1, 2, 3, 4.'
-    ]
+@pytest.mark.parametrize(("text", "errors"), REFUSED)
+def test_a_refused_file_names_every_error_and_imports_nothing(org, actor, enqueued, text, errors):
+    assert import_errors(org, actor, text) == errors
     assert_nothing_imported(org, enqueued)
 
 
@@ -831,94 +907,6 @@ def test_an_unquoted_tier_is_read_as_text(org, actor):
     backstage.catalog_import(organization=org, yaml_text=text, actor=actor)
 
     assert service(org, "checkout").tier == 4
-
-
-def test_a_document_without_kind_or_name_is_refused(org, actor, enqueued):
-    text = BASIC + dedent(
-        """\
-        ---
-        apiVersion: backstage.io/v1alpha1
-        kind: Component
-        metadata:
-          title: Nameless
-        ---
-        apiVersion: backstage.io/v1alpha1
-        metadata:
-          name: kindless
-        ---
-        - just
-        - a list
-        """
-    )
-
-    assert import_errors(org, actor, text) == [
-        "Document 4 (Component): metadata.name is required.",
-        "Document 5: kind is required.",
-        "Document 6: expected a mapping with apiVersion, kind, metadata and spec.",
-    ]
-    assert_nothing_imported(org, enqueued)
-
-
-def test_one_bad_document_stops_the_good_ones_and_every_error_is_reported(org, actor, enqueued):
-    text = BASIC + dedent(
-        """\
-        ---
-        apiVersion: backstage.io/v1alpha1
-        kind: Component
-        metadata:
-          name: search
-          labels:
-            "bad key!": x
-          annotations:
-            firebreak.io/responding-teams: ghosts
-          links:
-            - url: ftp://files.test
-        spec:
-          lifecycle: retired
-          owner: user:jdoe
-        ---
-        apiVersion: backstage.io/v1alpha1
-        kind: Resource
-        metadata:
-          name: db
-        ---
-        apiVersion: backstage.io/v1
-        kind: Group
-        metadata:
-          name: Payments.Team
-        spec:
-          profile:
-            email: not-an-email
-        """
-    )
-
-    assert import_errors(org, actor, text) == [
-        'Document 4 (Component "search"): spec.lifecycle: "retired" is not one of production, staging, '
-        "experimental, deprecated.",
-        'Document 4 (Component "search"): spec.owner: "user:jdoe" is not a group reference; use group:<name> or '
-        "<name>.",
-        'Document 4 (Component "search"): metadata.labels.bad key!: "bad key!" is not a valid label key.',
-        'Document 4 (Component "search"): metadata.links[0].url: "ftp://files.test" is not an http(s) URL.',
-        'Document 4 (Component "search"): metadata.annotations["firebreak.io/responding-teams"]: team "ghosts" is '
-        "not a Group in this file or a team of this organization.",
-        'Document 5 (Resource "db"): metadata.name: "db" is already defined by Document 3 (Resource "db").',
-        'Document 6 (Group "Payments.Team"): apiVersion: "backstage.io/v1" is not a Backstage apiVersion; '
-        "use backstage.io/v1alpha1.",
-        'Document 6 (Group "Payments.Team"): metadata.name: "Payments.Team" is not a valid team slug; '
-        "use lowercase letters, numbers, '-' or '_' (at most 50 characters).",
-        'Document 6 (Group "Payments.Team"): spec.profile.email: "not-an-email" is not a valid email address.',
-    ]
-    assert_nothing_imported(org, enqueued)
-
-
-def test_a_responding_team_that_exists_nowhere_is_refused(org, actor, enqueued):
-    text = BASIC.replace('firebreak.io/tier: "2"', 'firebreak.io/tier: "2"\n    firebreak.io/responding-teams: sre')
-
-    assert import_errors(org, actor, text) == [
-        'Document 2 (Component "checkout"): metadata.annotations["firebreak.io/responding-teams"]: team "sre" is '
-        "not a Group in this file or a team of this organization."
-    ]
-    assert_nothing_imported(org, enqueued)
 
 
 def test_a_group_title_taken_by_another_team_is_refused(org, actor):
@@ -982,15 +970,6 @@ def test_a_service_matching_a_slug_of_another_org_is_created_here(org, other_org
     assert actions.service_snapshot(service(other_org, "db")) == before
     edge = ServiceDependency.objects.get(service__slug="checkout")
     assert (edge.organization, edge.depends_on.organization) == (org, org)
-
-
-def test_a_reserved_service_name_is_refused(org, actor, enqueued):
-    text = BASIC.replace("  name: db\n", "  name: import\n").replace("resource:default/db", "resource:default/import")
-
-    assert import_errors(org, actor, text) == [
-        'Document 3 (Resource "import"): metadata.name: "import" is reserved for services; choose another name.'
-    ]
-    assert_nothing_imported(org, enqueued)
 
 
 def test_an_owner_team_to_create_whose_name_is_taken_is_refused(org, actor):
