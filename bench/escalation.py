@@ -15,13 +15,15 @@ to the end; reports the time taken and the worker's peak RSS.
     .venv/bin/python bench/escalation.py [--groups 1000] [--workers 2] [--pool prefork] [--concurrency 2]
         [--overdue 10000]
 
-Writes nothing but its own database (firebreak_bench_escalation, recreated) and Redis db 4 (flushed).
+Writes nothing but its own database (firebreak_bench_escalation, recreated) and Redis db 4 (flushed); on a
+machine shared with others, pick your own with BENCH_DB_NAME=<name> and BENCH_REDIS_URL=redis://…/<db>.
 """
 
 import argparse
 import contextlib
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -36,8 +38,10 @@ from pathlib import Path
 import psutil
 
 BASE_DIR = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(BASE_DIR))
-DB_NAME = "firebreak_bench_escalation"
+# Run as a script, Python puts bench/ first on the path, where bench/markdown.py shadows the markdown package
+# (DRF imports it): the project's root takes its place.
+sys.path[:] = [str(BASE_DIR), *(p for p in sys.path if Path(p or ".").resolve() != BASE_DIR / "bench")]
+DB_NAME = os.environ.get("BENCH_DB_NAME", "firebreak_bench_escalation")
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
 SETTINGS_ENV = {
@@ -158,8 +162,12 @@ def start_worker(name: str, args: argparse.Namespace, logdir: Path) -> subproces
         ],
         log,
     )
+    # Ready when it answers a ping through the broker: its log, JSON at WARNING, never says "ready.".
+    from config.celery import app
+
+    node = f"{name}@{socket.gethostname()}"
     deadline = time.time() + 60
-    while time.time() < deadline and " ready." not in log.read_text(errors="replace"):
+    while time.time() < deadline and not app.control.ping(destination=[node], timeout=0.5):
         time.sleep(0.2)
     return process
 
