@@ -16,8 +16,15 @@ from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import F
 from django.utils import timezone
 
-from alerting import live, paging
-from alerting.events import InboundEvent
+from alerting import paging
+from alerting.events import (
+    AlertGroupsAttached,
+    AlertGroupsChanged,
+    AlertsCounted,
+    AttachedGroup,
+    CountedGroup,
+    InboundEvent,
+)
 from alerting.models import (
     OPEN_GROUP_STATUSES,
     SEVERITY_RANK,
@@ -28,6 +35,7 @@ from alerting.models import (
     Integration,
     IntegrationKind,
 )
+from core import events
 from incidents import actions as incident_actions
 from incidents.models import Incident, IncidentStatus, Severity
 from orgs import actions as org_actions
@@ -330,14 +338,28 @@ def _alert_ingest_batch(items: list[tuple[Integration, InboundEvent]]) -> list[I
             paging.alert_group_triggered(group=group)
         else:
             paging.alert_group_paging_stop(group=group)
-    changed = list(dict.fromkeys(group.pk for group in [*(group for _, group in hooks), *raised]))
-    if changed:
-        transaction.on_commit(lambda: live.alert_groups_broadcast(group_ids=changed), robust=True)
-    # The others only counted one more alert: their rows' count and "last seen" are pushed, coalesced.
+    changed = {group.pk: group for group in [*(group for _, group in hooks), *raised]}
+    _groups_changed(list(changed.values()), actor=Actor.system())
+    # The others only counted one more alert: one event per org carries their new count and times.
     counted = list({group.pk: group for group, _, _ in alerts if group.pk not in changed}.values())
-    if counted:
-        transaction.on_commit(lambda: live.alert_counts_push(groups=counted), robust=True)
+    for organization_id, groups in _by_org(counted).items():
+        cells = tuple(CountedGroup(organization_id, g.uuid, g.alert_count, g.last_seen, g.first_seen) for g in groups)
+        events.publish(AlertsCounted(organization_id=organization_id, groups=cells))
     return results
+
+
+def _by_org(groups: list[AlertGroup]) -> dict[int, list[AlertGroup]]:
+    by_org: dict[int, list[AlertGroup]] = {}
+    for group in groups:
+        by_org.setdefault(group.organization_id, []).append(group)
+    return by_org
+
+
+def _groups_changed(groups: list[AlertGroup], *, actor: Actor) -> None:
+    """Publish that these groups' rows changed: one event per organization, whatever the number of groups."""
+    for organization_id, of_org in _by_org(groups).items():
+        ids = tuple(dict.fromkeys(group.pk for group in of_org))
+        events.publish(AlertGroupsChanged(organization_id=organization_id, actor=actor, group_ids=ids))
 
 
 _GROUP_UPDATE_FIELDS = [
@@ -497,7 +519,7 @@ def alert_group_acknowledge(*, group: AlertGroup, actor: Actor) -> AlertGroup:
     group.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "updated_at"])
     _group_audit(group, actor, "acknowledged", {"status": {"before": "triggered", "after": "acknowledged"}})
     paging.alert_group_paging_stop(group=group)
-    transaction.on_commit(lambda: live.alert_group_broadcast(group_id=group.pk), robust=True)
+    _groups_changed([group], actor=actor)
     return group
 
 
@@ -514,7 +536,7 @@ def alert_group_resolve(*, group: AlertGroup, actor: Actor) -> AlertGroup:
     group.save(update_fields=["status", "resolved_at", "resolved_by", "updated_at"])
     _group_audit(group, actor, "resolved", {"status": {"before": before, "after": "resolved"}})
     paging.alert_group_paging_stop(group=group)
-    transaction.on_commit(lambda: live.alert_group_broadcast(group_id=group.pk), robust=True)
+    _groups_changed([group], actor=actor)
     return group
 
 
@@ -538,7 +560,7 @@ def alert_group_silence(*, group: AlertGroup, until: datetime | None, actor: Act
             }
         },
     )
-    transaction.on_commit(lambda: live.alert_group_broadcast(group_id=group.pk), robust=True)
+    _groups_changed([group], actor=actor)
     return group
 
 
@@ -566,8 +588,7 @@ def alert_group_merge(*, target: AlertGroup, sources: list[AlertGroup], actor: A
         paging.alert_group_paging_stop(group=source)
     target.alert_count = Alert.objects.filter(group=target).count()
     target.save(update_fields=["severity", "first_seen", "last_seen", "alert_count", "updated_at"])
-    for group_id in [target.pk, *(source.pk for source in sources if source.pk != target.pk)]:
-        transaction.on_commit(lambda group_id=group_id: live.alert_group_broadcast(group_id=group_id), robust=True)
+    _groups_changed([target, *(source for source in sources if source.pk != target.pk)], actor=actor)
     return target
 
 
@@ -576,15 +597,15 @@ def alert_group_merge(*, target: AlertGroup, sources: list[AlertGroup], actor: A
 ALERT_TO_INCIDENT_SEVERITY = {"critical": "SEV1", "error": "SEV2", "warning": "SEV3", "info": "SEV4"}
 
 
-def _group_summary(group: AlertGroup) -> dict[str, Any]:
-    return {
-        "id": str(group.uuid),
-        "title": group.title,
-        "severity": group.severity,
-        "service": group.service.slug,
-        "alert_count": group.alert_count,
-        "path": f"/o/{group.organization.slug}/alerts/{group.uuid}/",
-    }
+def _group_summary(group: AlertGroup) -> AttachedGroup:
+    return AttachedGroup(
+        id=str(group.uuid),
+        title=group.title,
+        severity=group.severity,
+        service=group.service.slug,
+        alert_count=group.alert_count,
+        path=f"/o/{group.organization.slug}/alerts/{group.uuid}/",
+    )
 
 
 def incident_severity_for(*, group: AlertGroup) -> Severity | None:
@@ -610,14 +631,18 @@ def alert_group_attach(*, group: AlertGroup, incident: Incident, actor: Actor) -
     group.incident = incident
     group.save(update_fields=["incident", "updated_at"])
     _group_audit(group, actor, "attached", {"incident": {"before": None, "after": incident.reference}})
-    incident_actions.incident_alerts_attached(incident=incident, groups=[_group_summary(group)], actor=actor)
-    transaction.on_commit(lambda: live.alert_group_broadcast(group_id=group.pk), robust=True)
+    events.publish(
+        AlertGroupsAttached(
+            organization_id=group.organization_id, actor=actor, incident_id=incident.pk, groups=(_group_summary(group),)
+        )
+    )
+    _groups_changed([group], actor=actor)
     return group
 
 
-def alert_groups_on_incident_status(*, incident: Incident, before: str, actor: Actor, **_: Any) -> None:
-    """INCIDENT_STATUS_HOOKS: when an incident merges into another, its alert groups move with it, so the
-    incident people keep working shows every alert behind it (its timeline records them as attached)."""
+def alert_groups_follow_merge(*, incident: Incident, actor: Actor) -> None:
+    """When an incident merges into another, its alert groups move with it, so the incident people keep working
+    shows every alert behind it (its timeline records them as attached). Runs in the merge's transaction."""
     if incident.status != IncidentStatus.MERGED or incident.merged_into_id is None:
         return
     groups = list(
@@ -633,9 +658,16 @@ def alert_groups_on_incident_status(*, incident: Incident, before: str, actor: A
     change = {"incident": {"before": incident.reference, "after": target.reference}}
     for group in groups:
         _group_audit(group, actor, "attached", change)
-    incident_actions.incident_alerts_attached(incident=target, groups=[_group_summary(g) for g in groups], actor=actor)
-    ids = [g.pk for g in groups]
-    transaction.on_commit(lambda: live.alert_groups_broadcast(group_ids=ids), robust=True)
+    events.publish(
+        AlertGroupsAttached(
+            organization_id=incident.organization_id,
+            actor=actor,
+            incident_id=target.pk,
+            previous_incident_id=incident.pk,
+            groups=tuple(_group_summary(g) for g in groups),
+        )
+    )
+    _groups_changed(groups, actor=actor)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ class AlertingConfig(AppConfig):
     verbose_name = "Alerting"
 
     def ready(self) -> None:
-        from alerting import home
+        from alerting import home, subscribers
 
         home.register()
+        subscribers.register()

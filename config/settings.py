@@ -142,13 +142,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Called with organization= after an organization is created (apps add their defaults here).
-ORGANIZATION_SETUP_HOOKS = ["incidents.actions.organization_defaults_ensure"]
-# Called as hook(incident=..., before=..., actor=...) inside the transaction of every status change.
-INCIDENT_STATUS_HOOKS = [
-    "retros.actions.retrospective_on_incident_status",
-    "alerting.actions.alert_groups_on_incident_status",
-]
 INVITATION_MAX_AGE_DAYS = env.int("FIREBREAK_INVITATION_MAX_AGE_DAYS", default=7)
 
 LANGUAGE_CODE = "en-us"

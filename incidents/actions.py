@@ -1,21 +1,29 @@
 """Writes of the incidents app. Every change writes a TimelineEvent (and an AuditEvent) in the same
-transaction, and the event is pushed live after commit."""
+transaction and publishes a domain event (incidents/events.py): the live pushes, service health, retrospectives
+and the alert groups of a merged incident follow it by subscription."""
 
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
-from core import markdown
-from incidents import defaults, live
+from core import events, markdown
+from incidents import defaults
+from incidents.events import (
+    IncidentDeclared,
+    IncidentRoleAssigned,
+    IncidentSeverityChanged,
+    IncidentStatusChanged,
+    IncidentUpdated,
+    StatusUpdatePosted,
+    TimelineEventAdded,
+    TimelineEventPinned,
+)
 from incidents.models import (
     FORWARD,
     MILESTONES,
-    OPEN_STATUSES,
     Incident,
     IncidentRole,
     IncidentService,
@@ -33,14 +41,13 @@ from incidents.models import (
 from orgs import actions as org_actions
 from orgs.models import Membership, Organization, User
 from orgs.tenancy import Actor
-from services import actions as service_actions
 from services.models import Service, ServiceHealth
 
 # --- configuration --------------------------------------------------------------------------------
 
 
 def organization_defaults_ensure(*, organization: Organization) -> None:
-    """Give an org the default severities and roles if it has none (idempotent; an org setup hook)."""
+    """Give an org the default severities and roles if it has none (idempotent; runs when an org is created)."""
     with transaction.atomic():
         if not Severity.objects.for_org(organization).exists():
             Severity.objects.bulk_create(
@@ -97,7 +104,16 @@ def timeline_event_add(
         target_label=f"{incident.reference} {incident.title}",
         changes=payload or {},
     )
-    transaction.on_commit(lambda: live.timeline_broadcast(event_id=event.pk), robust=True)
+    events.publish(
+        TimelineEventAdded(
+            organization_id=incident.organization_id,
+            actor=actor,
+            incident_id=incident.pk,
+            timeline_event_id=event.pk,
+            kind=kind,
+            occurred_at=event.occurred_at,
+        )
+    )
     return event
 
 
@@ -118,25 +134,19 @@ def _health_for(rank: int) -> str:
     return ServiceHealth.DEGRADED_PERFORMANCE
 
 
-def services_health_sync(*, services: list[Service], actor: Actor) -> None:
-    """A service's health follows its worst open (non-drill) incident; operational once none is open."""
-    # Lock the rows (in pk order) and read health from the database: a caller's Service may be stale, and two
-    # incidents of one service changing at once must not leave the health of whichever computed first.
-    locked = Service.objects.select_for_update().filter(pk__in={service.pk for service in services}).order_by("pk")
-    for service in locked:
-        worst = (
-            Incident.objects.filter(service_links__service=service, status__in=OPEN_STATUSES, is_drill=False)
-            .order_by("severity__rank")
-            .values_list("severity__rank", flat=True)
-            .first()
-        )
-        health = ServiceHealth.OPERATIONAL if worst is None else _health_for(worst)
-        if service.health != health:
-            service_actions.service_update(service=service, actor=actor, health=health)
-
-
-def _affected(incident: Incident) -> list[Service]:
-    return list(Service.objects.filter(incident_links__incident=incident))
+def _impact(incident: Incident, service_ids: list[int] | None = None, removed: list[int] | None = None) -> dict:
+    """The fields of an event that tell services what this incident does to its services' health now (services
+    keeps one impact per incident and service; a service's health follows the worst)."""
+    if service_ids is None:
+        service_ids = list(IncidentService.objects.filter(incident=incident).values_list("service_id", flat=True))
+    impacting = incident.is_open and not incident.is_drill
+    return {
+        "incident_id": incident.pk,
+        "is_drill": incident.is_drill,
+        "service_ids": tuple(sorted(service_ids)),
+        "removed_service_ids": tuple(sorted(removed or ())),
+        "services_health": _health_for(incident.severity.rank) if impacting else ServiceHealth.OPERATIONAL,
+    }
 
 
 # --- declare ----------------------------------------------------------------------------------------
@@ -234,9 +244,17 @@ def incident_declare(
             )
             for item in incident_type.checklist
         )
-    if not is_drill:
-        services_health_sync(services=services, actor=actor)
-    transaction.on_commit(lambda: live.incident_list_broadcast(incident_id=incident.pk, created=True), robust=True)
+    events.publish(
+        IncidentDeclared(
+            organization_id=organization.pk,
+            actor=actor,
+            **_impact(incident, [service.pk for service in services]),
+            number=incident.number,
+            title=title,
+            severity=severity.name,
+            status=status,
+        )
+    )
     return incident
 
 
@@ -311,11 +329,17 @@ def incident_transition(
             actor=actor,
             payload={"incident": incident.reference, "title": incident.title, "number": incident.number},
         )
-    if not incident.is_drill:
-        services_health_sync(services=_affected(incident), actor=actor)
-    for hook in settings.INCIDENT_STATUS_HOOKS:
-        import_string(hook)(incident=incident, before=before, actor=actor)
-    transaction.on_commit(lambda: live.incident_list_broadcast(incident_id=incident.pk), robust=True)
+    events.publish(
+        IncidentStatusChanged(
+            organization_id=incident.organization_id,
+            actor=actor,
+            **_impact(incident),
+            number=incident.number,
+            before=before,
+            after=status,
+            merged_into_id=incident.merged_into_id if status == IncidentStatus.MERGED else None,
+        )
+    )
     return incident
 
 
@@ -352,7 +376,8 @@ def incident_update(*, incident: Incident, actor: Actor, **fields: Any) -> Incid
         raise ValueError(f"Unknown incident fields: {sorted(unknown)}")
     incident = _lock(incident)
     organization = incident.organization
-    touched_services = set()
+    changed: list[str] = []
+    removed: list[int] = []
     if "severity" in fields and fields["severity"].pk != incident.severity_id:
         severity = fields["severity"]
         if severity.organization_id != organization.pk:
@@ -366,7 +391,17 @@ def incident_update(*, incident: Incident, actor: Actor, **fields: Any) -> Incid
             actor=actor,
             payload={"from": before, "to": severity.name},
         )
-        touched_services.update(_affected(incident))
+        events.publish(
+            IncidentSeverityChanged(
+                organization_id=organization.pk,
+                actor=actor,
+                incident_id=incident.pk,
+                number=incident.number,
+                before=before,
+                after=severity.name,
+            )
+        )
+        changed.append("severity")
     text_changes = {}
     for field in ("title", "summary", "customer_impact"):
         if field in fields and (fields[field] or "").strip() != getattr(incident, field):
@@ -380,6 +415,7 @@ def incident_update(*, incident: Incident, actor: Actor, **fields: Any) -> Incid
     if text_changes:
         incident.save(update_fields=[*text_changes, "updated_at"])
         timeline_event_add(incident=incident, kind=TimelineKind.FIELDS_CHANGED, actor=actor, payload=text_changes)
+        changed += list(text_changes)
     if "services" in fields:
         services = list(fields["services"] or [])
         _check_services(organization, services)
@@ -401,11 +437,17 @@ def incident_update(*, incident: Incident, actor: Actor, **fields: Any) -> Incid
                     "removed": sorted(s.slug for pk, s in current.items() if pk not in wanted),
                 },
             )
-            touched_services.update(current.values())
-            touched_services.update(wanted.values())
-    if touched_services and not incident.is_drill:
-        services_health_sync(services=list(touched_services), actor=actor)
-    transaction.on_commit(lambda: live.incident_list_broadcast(incident_id=incident.pk), robust=True)
+            removed = [pk for pk in current if pk not in wanted]
+            changed.append("services")
+    if changed:
+        # Service health moves only with the severity or the services; other edits state no impact.
+        moved = "severity" in changed or "services" in changed
+        impact = _impact(incident, None if moved else [], removed)
+        events.publish(
+            IncidentUpdated(
+                organization_id=organization.pk, actor=actor, **impact, number=incident.number, changed=tuple(changed)
+            )
+        )
     return incident
 
 
@@ -500,6 +542,17 @@ def role_assign(*, incident: Incident, role: IncidentRole, user: User, actor: Ac
             "user": user.display_name,
             "previous": previous.user.display_name if previous else None,
         },
+    )
+    events.publish(
+        IncidentRoleAssigned(
+            organization_id=incident.organization_id,
+            actor=actor,
+            incident_id=incident.pk,
+            role_id=role.pk,
+            role=role.name,
+            user_id=user.pk,
+            previous_user_id=previous.user_id if previous else None,
+        )
     )
     return assignment
 
@@ -615,7 +668,15 @@ def timeline_event_pin(*, event: TimelineEvent, pinned: bool, actor: Actor) -> T
         target_label=event.incident.reference,
         changes={"event": event.pk},
     )
-    transaction.on_commit(lambda: live.timeline_broadcast(event_id=event.pk), robust=True)
+    events.publish(
+        TimelineEventPinned(
+            organization_id=event.organization_id,
+            actor=actor,
+            incident_id=event.incident_id,
+            timeline_event_id=event.pk,
+            is_pinned=pinned,
+        )
+    )
     return event
 
 
@@ -652,6 +713,16 @@ def status_update_post(
         actor=actor,
         payload={"visibility": visibility, "status": incident.status},
         body=update.message,
+    )
+    events.publish(
+        StatusUpdatePosted(
+            organization_id=incident.organization_id,
+            actor=actor,
+            incident_id=incident.pk,
+            status_update_id=update.pk,
+            visibility=visibility,
+            status=incident.status,
+        )
     )
     return update
 

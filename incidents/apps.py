@@ -6,6 +6,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self) -> None:
-        from incidents import home
+        from incidents import home, subscribers
 
         home.register()
+        subscribers.register()

@@ -12,12 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
+from core import events
 from core.text import slug_from
 from core.timefmt import validate_time_zone
 from orgs import live
+from orgs.events import OrganizationCreated
 from orgs.models import (
     ApiToken,
     AuditEvent,
@@ -98,8 +99,7 @@ def organization_create(*, name: str, slug: str, owner: User, actor: Actor) -> O
         raise ValidationError({"slug": f"An organization with the address “{slug}” already exists."}) from exc
     membership = Membership.objects.create(organization=organization, user=owner, role=MembershipRole.OWNER)
     audit_record(organization=organization, actor=actor, action="organization.created", target=organization)
-    for hook in settings.ORGANIZATION_SETUP_HOOKS:
-        import_string(hook)(organization=organization)
+    events.publish(OrganizationCreated(organization_id=organization.pk, actor=actor, slug=organization.slug))
     audit_record(
         organization=organization,
         actor=actor,

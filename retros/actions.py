@@ -13,13 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core import markdown
-from incidents import actions as incident_actions
-from incidents.models import Incident, IncidentStatus, TimelineKind
+from core import events, markdown
+from incidents.models import Incident, IncidentStatus
 from orgs import actions as org_actions
 from orgs.models import Membership, MembershipRole, Organization, User
 from orgs.tenancy import Actor
 from retros import defaults, drafting, selectors
+from retros.events import RetrospectiveCreated, RetrospectiveStatusChanged
 from retros.models import (
     RETRO_TRANSITIONS,
     ContributingFactor,
@@ -423,18 +423,17 @@ def _open(
         )
         for position, section in enumerate(template.sections if template else [])
     )
-    incident_actions.timeline_event_add(
-        incident=incident,
-        kind=TimelineKind.RETROSPECTIVE,
-        actor=actor,
-        payload={
-            "action": "created",
-            "title": retrospective.title,
-            "path": retrospective_path(retrospective),
-            "owner": owner.display_name if owner else None,
-            "how": how,
-        },
-        audit_action="retrospective.created",
+    events.publish(
+        RetrospectiveCreated(
+            organization_id=organization.pk,
+            actor=actor,
+            retrospective_id=retrospective.pk,
+            incident_id=incident.pk,
+            title=retrospective.title,
+            path=retrospective_path(retrospective),
+            owner=owner.display_name if owner else None,
+            how=how,
+        )
     )
     return retrospective
 
@@ -463,8 +462,8 @@ def retrospective_create(
     return _open(incident=incident, actor=actor, owner=owner, template=template, due_at=due_at, how="by hand")
 
 
-def retrospective_on_incident_status(*, incident: Incident, before: str, actor: Actor, **_: Any) -> None:
-    """INCIDENT_STATUS_HOOKS entry: open a retrospective when an incident that needs one resolves.
+def retrospective_open_on_resolve(*, incident: Incident, before: str, actor: Actor) -> None:
+    """Open a retrospective when an incident that needs one resolves (subscribed to incident.status_changed).
 
     Runs inside the status change's transaction (caller holds the incident's lock). Idempotent: an incident that
     reopens and resolves again keeps its one retrospective. Drills only get one if the org's policy says so.
@@ -612,12 +611,18 @@ def retrospective_transition(*, retrospective: Retrospective, status: str, actor
         RetrospectiveStatus.PUBLISHED: "published",
         RetrospectiveStatus.DRAFT: "reopened as a draft" if before == RetrospectiveStatus.PUBLISHED else "sent back",
     }[RetrospectiveStatus(status)]
-    incident_actions.timeline_event_add(
-        incident=retrospective.incident,
-        kind=TimelineKind.RETROSPECTIVE,
-        actor=actor,
-        payload={"action": action, "title": retrospective.title, "path": retrospective_path(retrospective)},
-        audit_action=f"retrospective.{status}",
+    events.publish(
+        RetrospectiveStatusChanged(
+            organization_id=retrospective.organization_id,
+            actor=actor,
+            retrospective_id=retrospective.pk,
+            incident_id=retrospective.incident_id,
+            title=retrospective.title,
+            path=retrospective_path(retrospective),
+            before=before,
+            after=status,
+            action=action,
+        )
     )
     return retrospective
 

@@ -1,6 +1,7 @@
 """Retrospectives: the org's retro policy, templates and contributing-factor taxonomy, and one retrospective per
 incident with its Markdown sections, reviewers and contributing factors. Action items are ticketing.FollowUp rows
-pointing here (`retrospective.action_items`)."""
+of the incident made from the retrospective (`source="retrospective"`): ticketing sits below retros, so it keeps
+no link up here."""
 
 import uuid
 

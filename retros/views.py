@@ -37,7 +37,7 @@ from retros.models import RETRO_TRANSITIONS, RetroSection, Retrospective, Retros
 from ticketing import actions as ticketing_actions
 from ticketing import selectors as ticketing_selectors
 from ticketing.forms import FollowUpQuickAddForm
-from ticketing.models import FollowUpPriority
+from ticketing.models import FollowUpPriority, FollowUpSource
 
 DETAIL = "retros/retrospective_detail.html"
 OUTCOME = "retros/partials/_editor_outcome.html"
@@ -361,7 +361,8 @@ def retrospective_action_item_add(request: HttpRequest, org_slug: str, number: i
         lambda data: ticketing_actions.follow_up_create(
             organization=request.organization,
             actor=Actor.from_request(request),
-            retrospective=retrospective,
+            incident=retrospective.incident,
+            source=FollowUpSource.RETROSPECTIVE,
             **data,
         ),
         "Action item added: it is a follow-up ticket now.",

@@ -13,12 +13,14 @@ from orgs import actions as org_actions
 from orgs.models import Organization
 from orgs.tenancy import Actor
 from services.models import (
+    IMPACT_ORDER,
     LABEL_KEY_RE,
     LABEL_VALUE_RE,
     NAME_RE,
     Service,
     ServiceDependency,
     ServiceHealth,
+    ServiceImpact,
     ServiceKind,
     ServiceLabel,
     ServiceLifecycle,
@@ -280,3 +282,49 @@ def service_dependency_remove(*, service: Service, depends_on: Service, actor: A
             target=service,
             changes={"depends_on": {"before": depends_on.slug, "after": None}},
         )
+
+
+# --- health that follows incidents ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def service_impacts_record(
+    *,
+    organization_id: int,
+    incident_id: int,
+    service_ids: list[int],
+    removed_service_ids: list[int],
+    health: str,
+    actor: Actor,
+) -> None:
+    """Record what an incident now does to its services (`health`: its outage level while it is open, operational
+    once it is not) and move each touched service's health to the worst impact left on it.
+
+    Runs in the incident change's transaction. The services are locked in pk order first and the impacts read
+    after: two incidents of one service changing at once queue here, and the second sees the first's impact.
+    """
+    touched = sorted(set(service_ids) | set(removed_service_ids))
+    if not touched:
+        return
+    services = Service.objects.select_for_update().filter(organization_id=organization_id, pk__in=touched)
+    locked = list(services.order_by("pk"))
+    ours = ServiceImpact.objects.filter(organization_id=organization_id, incident_id=incident_id)
+    ours.filter(service_id__in=removed_service_ids).delete()
+    if health in IMPACT_ORDER:
+        for service in locked:
+            if service.pk in service_ids:
+                ServiceImpact.objects.update_or_create(
+                    organization_id=organization_id,
+                    service=service,
+                    incident_id=incident_id,
+                    defaults={"health": health},
+                )
+    else:
+        ours.filter(service_id__in=service_ids).delete()
+    impacts: dict[int, set[str]] = {}
+    for service_id, impact in ServiceImpact.objects.filter(service__in=locked).values_list("service_id", "health"):
+        impacts.setdefault(service_id, set()).add(impact)
+    for service in locked:
+        worst = next((h for h in IMPACT_ORDER if h in impacts.get(service.pk, ())), ServiceHealth.OPERATIONAL)
+        if service.health != worst:
+            service_update(service=service, actor=actor, health=worst)

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ServicesConfig(AppConfig):
     name = "services"
     verbose_name = "Service catalog"
+
+    def ready(self) -> None:
+        from services import subscribers
+
+        subscribers.register()

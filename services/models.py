@@ -170,3 +170,30 @@ class ServiceDependency(OrgOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.service} → {self.depends_on}"
+
+
+# The impacts that move a service's health, worst first; any other health is set by hand.
+IMPACT_ORDER = [ServiceHealth.MAJOR_OUTAGE, ServiceHealth.PARTIAL_OUTAGE, ServiceHealth.DEGRADED_PERFORMANCE]
+
+
+class ServiceImpact(OrgOwnedModel):
+    """What one open incident does to a service's health (its severity's outage level). The service's health
+    follows the worst of its impacts, operational once none is left. Services keeps this record from the
+    incident events it subscribes to (services/subscribers.py), so it never reads the incidents app: the
+    incident is kept as its id, not a foreign key, because incidents sit on a higher layer."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="impacts")
+    incident_id = models.BigIntegerField()
+    health = models.CharField(max_length=24, choices=[(h.value, h.label) for h in IMPACT_ORDER])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service", "incident_id"], name="service_impact_one_per_incident"),
+            models.CheckConstraint(
+                condition=Q(health__in=[h.value for h in IMPACT_ORDER]), name="service_impact_health_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "incident_id"])]
+
+    def __str__(self) -> str:
+        return f"incident {self.incident_id}: {self.service_id} {self.health}"

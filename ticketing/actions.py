@@ -8,14 +8,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from core import markdown
-from incidents import actions as incident_actions
-from incidents.models import Incident, TimelineKind
+from core import events, markdown
+from incidents.models import Incident
 from orgs import actions as org_actions
 from orgs.models import Membership, Organization, User
 from orgs.tenancy import Actor
-from retros.models import Retrospective
-from ticketing.models import OPEN_FOLLOW_UP_STATUSES, FollowUp, FollowUpPriority, FollowUpStatus
+from ticketing.events import FollowUpChanged
+from ticketing.models import OPEN_FOLLOW_UP_STATUSES, FollowUp, FollowUpPriority, FollowUpSource, FollowUpStatus
 
 UPDATABLE = ("title", "description", "status", "priority", "owner", "due_date", "incident")
 
@@ -29,6 +28,23 @@ def follow_up_path(follow_up: FollowUp) -> str:
 def _check_member(organization: Organization, user: User | None) -> None:
     if user is not None and not Membership.objects.filter(organization=organization, user=user).exists():
         raise ValidationError({"owner": "Choose a member of this organization."})
+
+
+def _changed(follow_up: FollowUp, actor: Actor, change: str, fields: tuple[str, ...] = ()) -> FollowUpChanged:
+    return FollowUpChanged(
+        organization_id=follow_up.organization_id,
+        actor=actor,
+        change=change,
+        follow_up_id=follow_up.pk,
+        number=follow_up.number,
+        reference=follow_up.reference,
+        title=follow_up.title,
+        path=follow_up_path(follow_up),
+        incident_id=follow_up.incident_id,
+        owner=follow_up.owner.display_name if follow_up.owner else None,
+        source=follow_up.source,
+        fields=fields,
+    )
 
 
 def _check_choices(fields: dict[str, Any]) -> None:
@@ -60,18 +76,19 @@ def follow_up_create(
     priority: str = FollowUpPriority.MEDIUM,
     status: str = FollowUpStatus.OPEN,
     incident: Incident | None = None,
-    retrospective: Retrospective | None = None,
+    source: str = FollowUpSource.DIRECT,
 ) -> FollowUp:
-    """Open a follow-up (FU-n); one made from a retrospective belongs to its incident too (timeline event)."""
+    """Open a follow-up (FU-n). One of an incident goes on its timeline (a follow_up.changed subscriber); one made
+    from something of the incident (`source`: a retrospective's action item) must have the incident."""
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": "Say what needs to be done."})
     _check_choices({"status": status, "priority": priority})
     _check_member(organization, owner)
-    if retrospective is not None:
-        if retrospective.organization_id != organization.pk:
-            raise ValidationError({"retrospective": "Choose a retrospective of this organization."})
-        incident = retrospective.incident
+    if source not in FollowUpSource.values:
+        raise ValueError(f"Unknown follow-up source: {source!r}")
+    if source != FollowUpSource.DIRECT and incident is None:
+        raise ValidationError({"incident": "An action item belongs to the incident it came from."})
     if incident is not None and incident.organization_id != organization.pk:
         raise ValidationError({"incident": "Choose an incident of this organization."})
     number = org_actions.counter_next(organization=organization, name="follow_up")
@@ -87,23 +104,11 @@ def follow_up_create(
         due_date=due_date,
         completed_at=timezone.now() if status not in OPEN_FOLLOW_UP_STATUSES else None,
         incident=incident,
-        retrospective=retrospective,
+        source=source,
         created_by=actor.user,
     )
-    if incident is not None:
-        incident_actions.timeline_event_add(
-            incident=incident,
-            kind=TimelineKind.FOLLOW_UP_ADDED,
-            actor=actor,
-            payload={
-                "title": title,
-                "reference": follow_up.reference,
-                "path": follow_up_path(follow_up),
-                "assignee": owner.display_name if owner else None,
-            },
-            audit_action="follow_up.created",
-        )
-    else:
+    if incident is None:
+        # One of an incident is audited by the incident's timeline entry (incidents.subscribers).
         org_actions.audit_record(
             organization=organization,
             actor=actor,
@@ -113,6 +118,7 @@ def follow_up_create(
             target_label=f"{follow_up.reference} {title}",
             changes={"title": title, "priority": priority, "owner": _snapshot(owner)},
         )
+    events.publish(_changed(follow_up, actor, "created"))
     return follow_up
 
 
@@ -135,7 +141,7 @@ def follow_up_update(*, follow_up: FollowUp, actor: Actor, **fields: Any) -> Fol
         _check_member(organization, fields["owner"])
     if fields.get("incident") is not None and fields["incident"].organization_id != organization.pk:
         raise ValidationError({"incident": "Choose an incident of this organization."})
-    if "incident" in fields and follow_up.retrospective_id and fields["incident"] != follow_up.incident:
+    if "incident" in fields and follow_up.source != FollowUpSource.DIRECT and fields["incident"] != follow_up.incident:
         raise ValidationError({"incident": "An action item of a retrospective stays with its incident."})
     changes = {
         name: {"before": _snapshot(getattr(follow_up, name)), "after": _snapshot(value)}
@@ -169,6 +175,7 @@ def follow_up_update(*, follow_up: FollowUp, actor: Actor, **fields: Any) -> Fol
         target_label=f"{follow_up.reference} {follow_up.title}",
         changes=changes,
     )
+    events.publish(_changed(follow_up, actor, "updated", tuple(name for name in changes)))
     return follow_up
 
 
@@ -185,4 +192,6 @@ def follow_up_delete(*, follow_up: FollowUp, actor: Actor) -> None:
         target_label=f"{follow_up.reference} {follow_up.title}",
         changes={"title": follow_up.title, "status": follow_up.status},
     )
+    event = _changed(follow_up, actor, "deleted")
     follow_up.delete()
+    events.publish(event)

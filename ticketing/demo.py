@@ -10,7 +10,7 @@ from incidents.models import Incident
 from orgs.models import Organization, User
 from orgs.tenancy import Actor
 from ticketing import actions
-from ticketing.models import FollowUp
+from ticketing.models import FollowUp, FollowUpSource
 
 FOLLOW_UPS = [
     # incident title, follow-up title, owner email, priority, due in days (negative: past), status
@@ -45,7 +45,6 @@ def seed_demo(*, organization: Organization) -> None:
         if incident_title and incident is None:
             continue
         owner = people.get(email)
-        retrospective = getattr(incident, "retrospective", None) if incident is not None else None
         actions.follow_up_create(
             organization=organization,
             actor=Actor(user=owner),
@@ -55,5 +54,6 @@ def seed_demo(*, organization: Organization) -> None:
             status=status,
             due_date=today + timedelta(days=due_in) if due_in is not None else None,
             incident=incident,
-            retrospective=retrospective,
+            # The resolved demo incidents have their retrospectives by now: these are its action items.
+            source=FollowUpSource.RETROSPECTIVE if incident is not None else FollowUpSource.DIRECT,
         )

@@ -34,6 +34,14 @@ class FollowUpPriority(models.TextChoices):
 PRIORITY_RANK = {"urgent": 1, "high": 2, "medium": 3, "low": 4}
 
 
+class FollowUpSource(models.TextChoices):
+    """Where a follow-up came from. One made from something of its incident (a retrospective's action items)
+    stays with that incident; which retrospective is the incident's own, so no link to the retros app is kept."""
+
+    DIRECT = "direct", "Added directly"
+    RETROSPECTIVE = "retrospective", "Action item of the retrospective"
+
+
 class FollowUp(OrgOwnedModel):
     """A follow-up ticket (FU-12): something to fix after an incident, with an owner and a due date."""
 
@@ -50,9 +58,7 @@ class FollowUp(OrgOwnedModel):
     due_date = models.DateField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True, help_text="When it became done or won't do")
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups")
-    retrospective = models.ForeignKey(
-        "retros.Retrospective", null=True, blank=True, on_delete=models.SET_NULL, related_name="action_items"
-    )
+    source = models.CharField(max_length=16, choices=FollowUpSource.choices, default=FollowUpSource.DIRECT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
@@ -61,6 +67,7 @@ class FollowUp(OrgOwnedModel):
             models.UniqueConstraint(fields=["organization", "number"], name="follow_up_unique_number_per_org"),
             models.CheckConstraint(condition=Q(status__in=FollowUpStatus.values), name="follow_up_status_valid"),
             models.CheckConstraint(condition=Q(priority__in=FollowUpPriority.values), name="follow_up_priority_valid"),
+            models.CheckConstraint(condition=Q(source__in=FollowUpSource.values), name="follow_up_source_valid"),
         ]
         indexes = [
             models.Index(fields=["organization", "status", "due_date"]),
@@ -73,6 +80,11 @@ class FollowUp(OrgOwnedModel):
     @property
     def reference(self) -> str:
         return f"FU-{self.number}"
+
+    @property
+    def is_action_item(self) -> bool:
+        """An action item of its incident's retrospective."""
+        return self.source == FollowUpSource.RETROSPECTIVE and self.incident_id is not None
 
     @property
     def is_open(self) -> bool:

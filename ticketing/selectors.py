@@ -44,9 +44,7 @@ def follow_up_list(
 ) -> QuerySet[FollowUp]:
     """The org's follow-ups, overdue ones first. `status` is a status value or "open"/"closed"/"overdue"."""
     today = today or timezone.now().date()
-    qs = FollowUp.objects.for_org(organization).select_related(
-        "owner", "incident__severity", "retrospective", "organization"
-    )
+    qs = FollowUp.objects.for_org(organization).select_related("owner", "incident__severity", "organization")
     if status == "open":
         qs = qs.filter(status__in=OPEN_FOLLOW_UP_STATUSES)
     elif status == "closed":

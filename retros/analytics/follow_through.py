@@ -83,7 +83,7 @@ def analytics_follow_through(
     )
     follow_ups = (
         ticketing_selectors.follow_up_list(organization=organization)
-        .filter(Q(incident__in=incident_ids) | Q(retrospective__incident__in=incident_ids))
+        .filter(incident__in=incident_ids)  # a retrospective's action items are its incident's follow-ups
         .order_by()
     )
     is_open = Q(status__in=OPEN_FOLLOW_UP_STATUSES)

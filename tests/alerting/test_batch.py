@@ -226,7 +226,11 @@ def test_live_pushes_run_after_commit_once_per_changed_group(
         lambda *, group_ids: pushed.extend(AlertGroup.objects.get(pk=pk).dedup_key for pk in group_ids),
     )
     monkeypatch.setattr(
-        live, "alert_counts_push", lambda *, groups: counted.extend((g.dedup_key, g.alert_count) for g in groups)
+        live,
+        "alert_counts_push",
+        lambda *, groups: counted.extend(
+            (AlertGroup.objects.get(uuid=g.uuid).dedup_key, g.alert_count) for g in groups
+        ),
     )
     actions.alert_ingest_batch(items=[(pagerduty, trigger("old"))])
     pushed.clear()

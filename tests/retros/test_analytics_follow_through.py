@@ -45,7 +45,7 @@ def retro(incident: Incident, *, due: datetime | None, published: datetime | Non
 
 
 def follow_up(incident: Incident | None, status: str, due: date | None = None, **links: object) -> FollowUp:
-    organization = incident.organization if incident else links["retrospective"].organization
+    organization = incident.organization
     number = FollowUp.objects.filter(organization=organization).count() + 1
     return FollowUp.objects.create(
         organization=organization,
@@ -86,8 +86,8 @@ def test_follow_ups_done_open_and_overdue(acme):
     follow_up(first, FollowUpStatus.DONE)
     follow_up(first, FollowUpStatus.OPEN, due=date(2026, 4, 9))  # overdue
     follow_up(first, FollowUpStatus.IN_PROGRESS, due=date(2026, 4, 10))  # due today: not overdue
-    follow_up(None, FollowUpStatus.WONT_DO, retrospective=second_retro)  # through the retrospective
-    follow_up(None, FollowUpStatus.OPEN, retrospective=second_retro)
+    follow_up(second_retro.incident, FollowUpStatus.WONT_DO, source="retrospective")  # the retrospective's
+    follow_up(second_retro.incident, FollowUpStatus.OPEN, source="retrospective")
 
     figures = analytics.analytics_follow_through(organization=acme, filters=MARCH, now=NOW).follow_ups
 

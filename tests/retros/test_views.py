@@ -385,8 +385,8 @@ def test_action_items_become_follow_ups_of_the_incident(scene):
 
     follow_up = FollowUp.objects.get()
     assert (response.status_code, response["Location"]) == (302, f"{BASE}1/#action-items")
-    assert (follow_up.retrospective, follow_up.incident, follow_up.owner) == (
-        retrospective, retrospective.incident, scene.owner.user,
+    assert (follow_up.source, follow_up.is_action_item, follow_up.incident, follow_up.owner) == (
+        "retrospective", True, retrospective.incident, scene.owner.user,
     )  # fmt: skip
     assert empty.status_code == 400
     assert FollowUp.objects.count() == 1

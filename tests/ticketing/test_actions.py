@@ -43,10 +43,12 @@ def test_an_action_item_of_a_retrospective_belongs_to_its_incident(scene):
     incident = scene.declare()
     retrospective = scene.retro(incident)
 
-    follow_up = create(scene, retrospective=retrospective)
+    follow_up = create(scene, incident=retrospective.incident, source="retrospective")
 
-    assert (follow_up.incident, follow_up.retrospective) == (incident, retrospective)
-    assert list(retrospective.action_items.all()) == [follow_up]
+    assert (follow_up.incident, follow_up.source, follow_up.is_action_item) == (incident, "retrospective", True)
+    with pytest.raises(ValidationError) as refused:
+        create(scene, source="retrospective")
+    assert refused.value.message_dict == {"incident": ["An action item belongs to the incident it came from."]}
 
 
 @pytest.mark.parametrize(
@@ -98,7 +100,7 @@ def test_done_and_wont_do_stamp_completion_and_reopening_clears_it(scene):
 def test_an_action_item_cannot_move_to_another_incident(scene):
     retrospective = scene.retro()
     other = scene.declare("Other")
-    follow_up = create(scene, retrospective=retrospective)
+    follow_up = create(scene, incident=retrospective.incident, source="retrospective")
 
     with pytest.raises(ValidationError) as refused:
         actions.follow_up_update(follow_up=follow_up, actor=scene.actor(), incident=other)

@@ -85,7 +85,7 @@ class FollowUpOutputSerializer(serializers.ModelSerializer):
         return follow_up.incident.number if follow_up.incident_id else None
 
     def get_retrospective(self, follow_up: FollowUp) -> int | None:
-        return follow_up.incident.number if follow_up.retrospective_id and follow_up.incident_id else None
+        return follow_up.incident.number if follow_up.is_action_item else None
 
 
 class FollowUpInputSerializer(serializers.Serializer):
