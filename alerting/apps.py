@@ -6,7 +6,8 @@ class AlertingConfig(AppConfig):
     verbose_name = "Alerting"
 
     def ready(self) -> None:
-        from alerting import home, subscribers
+        from alerting import home, panels, subscribers
 
         home.register()
+        panels.register()
         subscribers.register()

@@ -13,6 +13,8 @@ from orgs.models import Organization, User
 from orgs.tenancy import Actor
 from services.models import Service
 
+DEMO_ORDER = 60  # after the services' escalation policies, so the demo alerts page someone (core.demo)
+
 INTEGRATIONS = [
     ("payments", "PagerDuty events", "pagerduty_v2"),
     ("kubernetes", "Prometheus Alertmanager", "alertmanager"),

@@ -1,42 +1,23 @@
-"""The org home page (/o/<org>/) as a registry of panels.
+"""The org home page (/o/<org>/): the `core.panels` page "home".
 
 The home page lives in `orgs` (layer 2), but what it shows belongs to higher apps: open incidents,
-alerts waiting, who is on call, my tasks and follow-ups. Those apps may not be imported from `orgs`,
-so each one registers its own panels here from its `AppConfig.ready()`, reading through its own
-selectors; the home view renders whatever is registered, in order. An app added later (drills)
-plugs its panel in the same way without touching `orgs`.
+alerts waiting, who is on call, my tasks and follow-ups. Each of those apps registers its own panels here
+from its `AppConfig.ready()`, reading through its own selectors; the home view renders whatever is
+registered, in order (see core/panels.py, which other pages use the same way).
 
 A panel is a template plus a `context(request)` function returning the template's context, or
-None to leave the panel out for this request. The request carries `organization`, `membership`
-and `user`; each panel template renders one `<section>` and its own empty state.
+None to leave the panel out for this request.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 from django.http import HttpRequest
-from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
 
-PanelContext = Callable[[HttpRequest], dict[str, Any] | None]
+from core import panels
+from core.panels import Panel as HomePanel
+from core.panels import PanelContext, RenderedPanel
 
+__all__ = ["HomePanel", "RenderedPanel", "home_panel_list", "home_panel_register", "home_panels_render"]
 
-@dataclass(frozen=True)
-class HomePanel:
-    key: str
-    order: int
-    template: str
-    context: PanelContext
-
-
-@dataclass(frozen=True)
-class RenderedPanel:
-    key: str
-    html: SafeString
-
-
-_panels: dict[str, HomePanel] = {}
+_panels: dict[str, HomePanel] = panels.page_panels(panels.HOME)
 
 
 def home_panel_register(key: str, order: int, template: str, context: PanelContext) -> None:
@@ -46,15 +27,9 @@ def home_panel_register(key: str, order: int, template: str, context: PanelConte
 
 def home_panel_list() -> list[HomePanel]:
     """The registered panels in display order (ties broken by key, so the order never depends on app order)."""
-    return sorted(_panels.values(), key=lambda panel: (panel.order, panel.key))
+    return panels.panels_ordered(_panels)
 
 
 def home_panels_render(request: HttpRequest) -> list[RenderedPanel]:
     """Each registered panel rendered for this request, skipping those whose context is None."""
-    rendered = []
-    for panel in home_panel_list():
-        context = panel.context(request)
-        if context is None:
-            continue
-        rendered.append(RenderedPanel(key=panel.key, html=render_to_string(panel.template, context, request=request)))
-    return rendered
+    return panels.panels_render_list(home_panel_list(), request)

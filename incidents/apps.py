@@ -6,7 +6,8 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self) -> None:
-        from incidents import home, subscribers
+        from incidents import home, panels, subscribers
 
         home.register()
+        panels.register()
         subscribers.register()

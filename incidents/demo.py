@@ -13,6 +13,8 @@ from orgs.models import Organization, User
 from orgs.tenancy import Actor
 from services.models import Service
 
+DEMO_ORDER = 30  # after the services they affect (core.demo)
+
 PAST = [
     # title, severity, services, minutes to detect/ack/identify/mitigate/resolve after start
     ("Checkout 500s after deploy", "SEV1", ["checkout", "payments"], (3, 6, 18, 25, 41)),

@@ -20,6 +20,8 @@ from notifications.models import (
 )
 from orgs.models import Membership, Organization
 
+DEMO_ORDER = 40  # people's contact methods before the policies that page them (core.demo)
+
 DEMO_EMAIL = "demo@example.com"
 CHAT_URL = "https://chat.example.com/hooks/firebreak-demo"
 

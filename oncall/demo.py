@@ -3,6 +3,8 @@
 from oncall import policy_demo, schedule_demo
 from orgs.models import Organization
 
+DEMO_ORDER = 50  # schedules and policies before the alerts that page through them (core.demo)
+
 
 def seed_demo(*, organization: Organization) -> None:
     """Schedules with rotations and an override, then a policy on every service."""

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import panels
 from orgs import actions, audit_changes, selectors
 from orgs.api.errors import json_not_found
 from orgs.forms import (
@@ -35,7 +36,6 @@ from orgs.models import User
 from orgs.permissions import ADMIN, assignable_roles, can_assign_role, role_required
 from orgs.tenancy import Actor
 from orgs.web import form_add_validation_error, paginate
-from services import selectors as services_selectors
 
 
 def org_url(request: HttpRequest, name: str, **kwargs: Any) -> str:
@@ -352,7 +352,7 @@ def team_detail(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
         "members": members,
         "member_form": TeamMemberForm(candidates=candidates) if candidates else None,
         "can_manage": request.membership.has_role(ADMIN),
-        "services": services_selectors.team_services(team=team),
+        "panels": panels.panels_render(panels.TEAM, request, team=team),  # the services it owns, ...
     }
     return render(request, "orgs/team_detail.html", context)
 

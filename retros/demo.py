@@ -12,6 +12,8 @@ from orgs.tenancy import Actor
 from retros import actions, selectors
 from retros.models import ContributingFactor, RetroFactor, RetroSection, Retrospective, RetrospectiveStatus
 
+DEMO_ORDER = 80  # last: the write-ups of the resolved demo incidents' retrospectives (core.demo)
+
 PUBLISHED = "Checkout 500s after deploy"
 IN_REVIEW = "Card processor timeouts"
 WRITE_UP = {

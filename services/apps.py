@@ -6,6 +6,7 @@ class ServicesConfig(AppConfig):
     verbose_name = "Service catalog"
 
     def ready(self) -> None:
-        from services import subscribers
+        from services import panels, subscribers
 
+        panels.register()
         subscribers.register()

@@ -7,6 +7,8 @@ from orgs.tenancy import Actor
 from services import actions
 from services.models import Service
 
+DEMO_ORDER = 20  # the catalog first: every other app's demo rows hang off its services (core.demo)
+
 RUNBOOKS = "https://runbooks.example.com"
 REPOS = "https://git.example.com/demo"
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from incidents import selectors as incident_selectors
+from core import panels
 from oncall.selectors import policies as policy_selectors
 from orgs.permissions import ADMIN, role_required
 from orgs.tenancy import Actor
@@ -171,7 +171,7 @@ def service_detail(request: HttpRequest, org_slug: str, slug: str) -> HttpRespon
         "blast_radius": selectors.blast_radius(service=service, graph=deps),
         "can_edit": permissions.service_can_edit(membership=request.membership, service=service),
         "health_form": HealthForm(initial={"health": service.health}),
-        "incidents": incident_selectors.service_incidents(service=service),
+        "panels": panels.panels_render(panels.SERVICE, request, service=service),
         "oncall_now": policy_selectors.service_oncall_now(service=service, at=timezone.now()),
     }
     return render(request, "services/service_detail.html", context)

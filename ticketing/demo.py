@@ -12,6 +12,8 @@ from orgs.tenancy import Actor
 from ticketing import actions
 from ticketing.models import FollowUp, FollowUpSource
 
+DEMO_ORDER = 70  # after the incidents (and their retrospectives) the follow-ups belong to (core.demo)
+
 FOLLOW_UPS = [
     # incident title, follow-up title, owner email, priority, due in days (negative: past), status
     ("Checkout 500s after deploy", "Add a canary stage to the checkout deploy pipeline", "bob@example.com", "high", -6,
