@@ -5,7 +5,6 @@ Django unchanged."""
 
 import asyncio
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +14,12 @@ from django.core.cache import cache
 from django.db import DatabaseError
 
 from alerting import actions, batcher, ratelimit, selectors
-from alerting.models import Alert, AlertGroup, Integration
+from alerting.models import Alert, AlertGroup
 from config.asgi import application
 from orgs.models import AuditEvent
 from orgs.tenancy import Actor
-from services import actions as service_actions
+from services.models import Service
+from tests.factories import IntegrationFactory, ServiceFactory
 
 # The writer thread has its own database connection: rows must be committed for it to see them.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,16 +38,9 @@ def fresh_process_state() -> None:
 
 
 @pytest.fixture
-def make_integration(org) -> Callable[..., tuple[Integration, str]]:
-    service = service_actions.service_create(organization=org, actor=SYSTEM, name="Checkout API")
-
-    def make(kind: str = "pagerduty_v2", **fields: Any) -> tuple[Integration, str]:
-        """An integration of this kind and its key."""
-        return actions.integration_create(
-            organization=org, service=service, name=fields.pop("name", kind), kind=kind, actor=SYSTEM, **fields
-        )
-
-    return make
+def service(org) -> Service:
+    """The service the integrations route to."""
+    return ServiceFactory(organization=org, name="Checkout API")
 
 
 def fixture(name: str, **overrides: Any) -> dict[str, Any]:
@@ -79,8 +72,9 @@ def pd(key: str, dedup_key: str = "checkout-down", action: str = "trigger", **pa
     return {"method": "POST", "url": PD_URL, "json": body}
 
 
-def test_pagerduty_trigger_is_stored_before_its_202(make_integration):
-    integration, key = make_integration()
+def test_pagerduty_trigger_is_stored_before_its_202(service):
+    integration = IntegrationFactory(service=service, kind="pagerduty_v2")
+    key = integration.raw_key
 
     (response,) = serve(pd(key))
 
@@ -99,8 +93,8 @@ def test_pagerduty_trigger_is_stored_before_its_202(make_integration):
     assert Alert.objects.get().payload["payload"]["source"] == "probe"
 
 
-def test_fifty_concurrent_requests_share_transactions_and_one_group(make_integration, monkeypatch):
-    _, key = make_integration()
+def test_fifty_concurrent_requests_share_transactions_and_one_group(service, monkeypatch):
+    key = IntegrationFactory(service=service, kind="pagerduty_v2").raw_key
     batches: list[int] = []
     store = actions.alert_ingest_batch
 
@@ -121,8 +115,9 @@ def test_fifty_concurrent_requests_share_transactions_and_one_group(make_integra
     assert Alert.objects.count() == 50
 
 
-def test_alertmanager_request_is_stored_in_one_batch(make_integration):
-    integration, key = make_integration("alertmanager")
+def test_alertmanager_request_is_stored_in_one_batch(service):
+    integration = IntegrationFactory(service=service, kind="alertmanager")
+    key = integration.raw_key
 
     (response,) = serve(
         {"method": "POST", "url": f"/integrations/alertmanager/{key}", "json": fixture("alertmanager_firing.json")}
@@ -133,9 +128,9 @@ def test_alertmanager_request_is_stored_in_one_batch(make_integration):
     assert AlertGroup.objects.filter(integration=integration).count() == 2
 
 
-def test_refusals_have_the_django_views_bodies_and_store_nothing(make_integration):
-    _, key = make_integration()
-    _, am_key = make_integration("alertmanager")
+def test_refusals_have_the_django_views_bodies_and_store_nothing(service):
+    key = IntegrationFactory(service=service, kind="pagerduty_v2").raw_key
+    am_key = IntegrationFactory(service=service, kind="alertmanager").raw_key
     big = json.dumps({**pd(key)["json"], "padding": "x" * 600_000})
 
     invalid, unknown, text, declared_big, undeclared_big, wrong_kind, bad_json = serve(
@@ -182,8 +177,8 @@ def test_refusals_have_the_django_views_bodies_and_store_nothing(make_integratio
     assert (AlertGroup.objects.count(), Alert.objects.count()) == (0, 0)
 
 
-def test_rate_limit_is_a_429_with_retry_after(make_integration):
-    _, key = make_integration(rate_limit_per_minute=2)
+def test_rate_limit_is_a_429_with_retry_after(service):
+    key = IntegrationFactory(service=service, kind="pagerduty_v2", rate_limit_per_minute=2).raw_key
 
     first, second = serve(pd(key, "a"), pd(key, "b"))
     (third,) = serve(pd(key, "c"))
@@ -197,9 +192,9 @@ def test_rate_limit_is_a_429_with_retry_after(make_integration):
     assert sorted(AlertGroup.objects.values_list("dedup_key", flat=True)) == ["a", "b"]
 
 
-def test_a_database_error_is_a_503_in_the_format_shape_with_nothing_stored(make_integration, monkeypatch):
-    _, key = make_integration()
-    _, am_key = make_integration("alertmanager")
+def test_a_database_error_is_a_503_in_the_format_shape_with_nothing_stored(service, monkeypatch):
+    key = IntegrationFactory(service=service, kind="pagerduty_v2").raw_key
+    am_key = IntegrationFactory(service=service, kind="alertmanager").raw_key
 
     def broken(*, items):
         """The database refuses the batch."""
@@ -221,8 +216,8 @@ def test_a_database_error_is_a_503_in_the_format_shape_with_nothing_stored(make_
     assert (AlertGroup.objects.count(), Alert.objects.count()) == (0, 0)
 
 
-def test_one_request_that_fails_in_a_batch_does_not_fail_the_others(make_integration, monkeypatch):
-    _, key = make_integration()
+def test_one_request_that_fails_in_a_batch_does_not_fail_the_others(service, monkeypatch):
+    key = IntegrationFactory(service=service, kind="pagerduty_v2").raw_key
     store = actions.alert_ingest_batch
 
     def poisoned(*, items):
@@ -239,8 +234,8 @@ def test_one_request_that_fails_in_a_batch_does_not_fail_the_others(make_integra
     assert sorted(AlertGroup.objects.values_list("dedup_key", flat=True)) == ["good-1", "good-2"]
 
 
-def test_an_overloaded_writer_refuses_new_requests_with_a_503(make_integration, monkeypatch):
-    _, key = make_integration()
+def test_an_overloaded_writer_refuses_new_requests_with_a_503(service, monkeypatch):
+    key = IntegrationFactory(service=service, kind="pagerduty_v2").raw_key
     monkeypatch.setattr(batcher, "MAX_WAITING_EVENTS", 0)
 
     (response,) = serve(pd(key))
@@ -249,8 +244,9 @@ def test_an_overloaded_writer_refuses_new_requests_with_a_503(make_integration, 
     assert AlertGroup.objects.count() == 0
 
 
-def test_key_lookups_are_cached_for_a_few_seconds(make_integration):
-    integration, key = make_integration()
+def test_key_lookups_are_cached_for_a_few_seconds(service):
+    integration = IntegrationFactory(service=service, kind="pagerduty_v2")
+    key = integration.raw_key
     serve(pd(key, "before"))
     actions.integration_update(integration=integration, actor=SYSTEM, enabled=False)
 
@@ -263,8 +259,9 @@ def test_key_lookups_are_cached_for_a_few_seconds(make_integration):
     assert selectors.INTEGRATION_KEY_CACHE_SECONDS == 5.0
 
 
-def test_key_cache_entries_expire(make_integration):
-    integration, key = make_integration()
+def test_key_cache_entries_expire(service):
+    integration = IntegrationFactory(service=service, kind="pagerduty_v2")
+    key = integration.raw_key
     assert selectors.integration_for_key_cached(key=key) == (False, None)
 
     remembered = selectors.integration_for_key_remember(key=key)
@@ -275,8 +272,8 @@ def test_key_cache_entries_expire(make_integration):
     assert selectors.integration_for_key_cached(key=key, now=far) == (False, None)
 
 
-def test_other_requests_go_to_django(make_integration):
-    _, key = make_integration()
+def test_other_requests_go_to_django(service):
+    key = IntegrationFactory(service=service, kind="pagerduty_v2").raw_key
     change = fixture("pagerduty_change.json", routing_key=key)
 
     get, change_event, healthz, lean_healthz, other_slash = serve(
@@ -296,8 +293,8 @@ def test_other_requests_go_to_django(make_integration):
     assert AlertGroup.objects.count() == 0
 
 
-def test_a_host_outside_allowed_hosts_is_left_to_django(make_integration, settings):
-    _, key = make_integration()
+def test_a_host_outside_allowed_hosts_is_left_to_django(service, settings):
+    key = IntegrationFactory(service=service, kind="pagerduty_v2").raw_key
     settings.ALLOWED_HOSTS = ["firebreak.example"]
 
     refused, lean_healthz = serve(pd(key), {"method": "GET", "url": "/integrations/healthz"}, host="evil.example")
@@ -310,8 +307,8 @@ def test_a_host_outside_allowed_hosts_is_left_to_django(make_integration, settin
 # --- the sync Django view path (test client, WSGI): one transaction per request too ----------------------
 
 
-def test_django_view_answers_a_database_error_with_a_503_and_stores_nothing(make_integration, client, monkeypatch):
-    _, key = make_integration("alertmanager")
+def test_django_view_answers_a_database_error_with_a_503_and_stores_nothing(service, client, monkeypatch):
+    key = IntegrationFactory(service=service, kind="alertmanager").raw_key
 
     def broken(*, items):
         """The database refuses the batch."""
@@ -328,8 +325,8 @@ def test_django_view_answers_a_database_error_with_a_503_and_stores_nothing(make
     assert Alert.objects.count() == 0
 
 
-def test_django_view_stores_a_requests_events_in_one_batch(make_integration, client, monkeypatch):
-    _, key = make_integration("alertmanager")
+def test_django_view_stores_a_requests_events_in_one_batch(service, client, monkeypatch):
+    key = IntegrationFactory(service=service, kind="alertmanager").raw_key
     batches: list[int] = []
     store = actions.alert_ingest_batch
     monkeypatch.setattr(

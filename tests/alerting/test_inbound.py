@@ -20,6 +20,7 @@ from alerting.models import Alert, AlertGroup, Integration
 from orgs.models import AuditEvent
 from orgs.tenancy import Actor
 from services import actions as service_actions
+from tests.factories import IntegrationFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,26 +52,14 @@ def client() -> Client:
 @pytest.fixture
 def service(org):
     """The service the integrations route to."""
-    return service_actions.service_create(organization=org, actor=SYSTEM, name="Checkout API")
+    return ServiceFactory(organization=org, name="Checkout API")
 
 
 @pytest.fixture
-def make_integration(service):
-    """Build an integration of a kind through the action; returns it with its key."""
-
-    def make(kind: str, service=service, name: str = "", **fields: Any) -> tuple[Integration, str]:
-        """Create the integration."""
-        return actions.integration_create(
-            organization=service.organization, service=service, name=name or kind, kind=kind, actor=SYSTEM, **fields
-        )
-
-    return make
-
-
-@pytest.fixture
-def pagerduty(make_integration) -> tuple[Integration, str]:
+def pagerduty(service) -> tuple[Integration, str]:
     """A PagerDuty Events API v2 integration and its key."""
-    return make_integration("pagerduty_v2")
+    integration = IntegrationFactory(service=service, kind="pagerduty_v2")
+    return integration, integration.raw_key
 
 
 def post(client: Client, url: str, body: Any, content_type: str = "application/json", **extra: Any):
@@ -494,8 +483,8 @@ def test_regenerated_key_retires_the_old_one_at_once(client, pagerduty):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_non_json_content_type_is_a_415_with_nothing_stored(client, make_integration, kind):
-    _, key = make_integration(kind)
+def test_non_json_content_type_is_a_415_with_nothing_stored(client, service, kind):
+    key = IntegrationFactory(service=service, kind=kind).raw_key
     body = json.dumps(body_for(kind, key))
 
     as_form = client.post(url_for(kind, key), data={"payload": body})
@@ -507,8 +496,8 @@ def test_non_json_content_type_is_a_415_with_nothing_stored(client, make_integra
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_one_megabyte_body_is_a_413_with_nothing_stored(client, make_integration, kind):
-    _, key = make_integration(kind)
+def test_one_megabyte_body_is_a_413_with_nothing_stored(client, service, kind):
+    key = IntegrationFactory(service=service, kind=kind).raw_key
     body = {**body_for(kind, key), "padding": "x" * ONE_MB}
 
     response = post(client, url_for(kind, key), body)
@@ -544,8 +533,8 @@ def test_body_just_under_the_limit_is_accepted(client, pagerduty):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_get_is_not_allowed(client, make_integration, kind):
-    _, key = make_integration(kind)
+def test_get_is_not_allowed(client, service, kind):
+    key = IntegrationFactory(service=service, kind=kind).raw_key
 
     response = client.get(url_for(kind, key))
 
@@ -553,8 +542,9 @@ def test_get_is_not_allowed(client, make_integration, kind):
 
 
 @pytest.mark.parametrize("kind", ["alertmanager", "grafana", "webhook"])
-def test_unknown_or_disabled_key_in_the_url_is_a_404(client, make_integration, kind):
-    integration, key = make_integration(kind)
+def test_unknown_or_disabled_key_in_the_url_is_a_404(client, service, kind):
+    integration = IntegrationFactory(service=service, kind=kind)
+    key = integration.raw_key
     unknown = post(client, url_for(kind, "f" * 32), body_for(kind, key))
     actions.integration_update(integration=integration, actor=SYSTEM, enabled=False)
 
@@ -580,8 +570,8 @@ def test_unknown_or_disabled_key_in_the_url_is_a_404(client, make_integration, k
         ("alertmanager", "pagerduty_v2"),
     ],
 )
-def test_key_on_the_url_of_another_kind_is_a_404(client, make_integration, kind, url_kind):
-    _, key = make_integration(kind)
+def test_key_on_the_url_of_another_kind_is_a_404(client, service, kind, url_kind):
+    key = IntegrationFactory(service=service, kind=kind).raw_key
 
     response = post(client, url_for(url_kind, key), body_for(url_kind, key))
 
@@ -589,8 +579,8 @@ def test_key_on_the_url_of_another_kind_is_a_404(client, make_integration, kind,
     assert nothing_stored()
 
 
-def test_trailing_slash_is_optional_on_keyed_urls(client, make_integration):
-    _, key = make_integration("alertmanager")
+def test_trailing_slash_is_optional_on_keyed_urls(client, service):
+    key = IntegrationFactory(service=service, kind="alertmanager").raw_key
 
     response = post(client, f"/integrations/alertmanager/{key}", fixture("alertmanager_firing.json"))
 
@@ -601,8 +591,8 @@ def test_trailing_slash_is_optional_on_keyed_urls(client, make_integration):
 # --- rate limit ----------------------------------------------------------------------------------------------
 
 
-def test_fourth_request_in_a_minute_over_a_limit_of_three_is_a_429(client, make_integration):
-    _, key = make_integration("pagerduty_v2", rate_limit_per_minute=3)
+def test_fourth_request_in_a_minute_over_a_limit_of_three_is_a_429(client, service):
+    key = IntegrationFactory(service=service, kind="pagerduty_v2", rate_limit_per_minute=3).raw_key
     statuses = [post_pd(client, key, "pagerduty_trigger.json", dedup_key=f"k{index}").status_code for index in range(3)]
 
     response = post_pd(client, key, "pagerduty_trigger.json", dedup_key="k3")
@@ -618,9 +608,9 @@ def test_fourth_request_in_a_minute_over_a_limit_of_three_is_a_429(client, make_
     assert Alert.objects.count() == 3
 
 
-def test_rate_limit_on_a_keyed_url_counts_requests_per_integration(client, make_integration):
-    _, limited = make_integration("alertmanager", name="limited", rate_limit_per_minute=1)
-    _, other = make_integration("alertmanager", name="other", rate_limit_per_minute=1)
+def test_rate_limit_on_a_keyed_url_counts_requests_per_integration(client, service):
+    limited = IntegrationFactory(service=service, kind="alertmanager", name="limited", rate_limit_per_minute=1).raw_key
+    other = IntegrationFactory(service=service, kind="alertmanager", name="other", rate_limit_per_minute=1).raw_key
 
     first = post(client, url_for("alertmanager", limited), fixture("alertmanager_firing.json"))
     second = post(client, url_for("alertmanager", limited), fixture("alertmanager_firing.json"))
@@ -654,8 +644,9 @@ def test_rate_limit_fails_open_when_the_cache_is_down(monkeypatch):
 # --- Alertmanager ----------------------------------------------------------------------------------------------
 
 
-def test_alertmanager_example_firing_then_resolved(client, make_integration):
-    integration, key = make_integration("alertmanager")
+def test_alertmanager_example_firing_then_resolved(client, service):
+    integration = IntegrationFactory(service=service, kind="alertmanager")
+    key = integration.raw_key
     url = url_for("alertmanager", key)
 
     firing = post(client, url, fixture("alertmanager_firing.json"))
@@ -705,8 +696,8 @@ def test_alertmanager_example_firing_then_resolved(client, make_integration):
     assert integration.dropped_events == 0
 
 
-def test_alertmanager_firing_again_after_resolve_opens_new_groups(client, make_integration):
-    _, key = make_integration("alertmanager")
+def test_alertmanager_firing_again_after_resolve_opens_new_groups(client, service):
+    key = IntegrationFactory(service=service, kind="alertmanager").raw_key
     url = url_for("alertmanager", key)
     post(client, url, fixture("alertmanager_firing.json"))
     post(client, url, fixture("alertmanager_resolved.json"))
@@ -721,8 +712,9 @@ def test_alertmanager_firing_again_after_resolve_opens_new_groups(client, make_i
     ]
 
 
-def test_alertmanager_resolved_alone_is_dropped_and_counted(client, make_integration):
-    integration, key = make_integration("alertmanager")
+def test_alertmanager_resolved_alone_is_dropped_and_counted(client, service):
+    integration = IntegrationFactory(service=service, kind="alertmanager")
+    key = integration.raw_key
 
     response = post(client, url_for("alertmanager", key), fixture("alertmanager_resolved.json"))
 
@@ -732,8 +724,8 @@ def test_alertmanager_resolved_alone_is_dropped_and_counted(client, make_integra
     assert integration.dropped_events == 2
 
 
-def test_alertmanager_without_fingerprint_deduplicates_by_its_labels(client, make_integration):
-    _, key = make_integration("alertmanager")
+def test_alertmanager_without_fingerprint_deduplicates_by_its_labels(client, service):
+    key = IntegrationFactory(service=service, kind="alertmanager").raw_key
     url = url_for("alertmanager", key)
     firing, resolved = fixture("alertmanager_firing.json"), fixture("alertmanager_resolved.json")
     for body in (firing, resolved):
@@ -766,8 +758,8 @@ def test_alertmanager_without_fingerprint_deduplicates_by_its_labels(client, mak
         (None, "error"),
     ],
 )
-def test_alertmanager_severity_label_mapping(client, make_integration, value, severity):
-    _, key = make_integration("alertmanager")
+def test_alertmanager_severity_label_mapping(client, service, value, severity):
+    key = IntegrationFactory(service=service, kind="alertmanager").raw_key
     body = fixture("alertmanager_firing.json")
     body["alerts"] = body["alerts"][:1]
     if value is None:
@@ -780,8 +772,8 @@ def test_alertmanager_severity_label_mapping(client, make_integration, value, se
     assert AlertGroup.objects.get().severity == severity
 
 
-def test_alertmanager_summary_falls_back_to_alertname(client, make_integration):
-    _, key = make_integration("alertmanager")
+def test_alertmanager_summary_falls_back_to_alertname(client, service):
+    key = IntegrationFactory(service=service, kind="alertmanager").raw_key
     body = fixture("alertmanager_firing.json")
     body["alerts"][0]["annotations"] = {}
     body["alerts"][1]["annotations"] = None
@@ -807,8 +799,8 @@ def test_alertmanager_summary_falls_back_to_alertname(client, make_integration):
         ),
     ],
 )
-def test_alertmanager_one_invalid_alert_refuses_the_body_with_nothing_stored(client, make_integration, change, errors):
-    _, key = make_integration("alertmanager")
+def test_alertmanager_one_invalid_alert_refuses_the_body_with_nothing_stored(client, service, change, errors):
+    key = IntegrationFactory(service=service, kind="alertmanager").raw_key
     body = fixture("alertmanager_firing.json")
     change(body)
 
@@ -820,8 +812,8 @@ def test_alertmanager_one_invalid_alert_refuses_the_body_with_nothing_stored(cli
 
 
 @pytest.mark.parametrize("raw", [b"[]", b"42", b'"firing"', b"{oops", b'{"alerts": [{"status": "firing"}]'])
-def test_alertmanager_non_object_or_malformed_body_is_a_400(client, make_integration, raw):
-    _, key = make_integration("alertmanager")
+def test_alertmanager_non_object_or_malformed_body_is_a_400(client, service, raw):
+    key = IntegrationFactory(service=service, kind="alertmanager").raw_key
 
     response = post(client, url_for("alertmanager", key), raw)
 
@@ -829,8 +821,8 @@ def test_alertmanager_non_object_or_malformed_body_is_a_400(client, make_integra
     assert nothing_stored()
 
 
-def test_alertmanager_alert_status_falls_back_to_the_body_status(client, make_integration):
-    _, key = make_integration("alertmanager")
+def test_alertmanager_alert_status_falls_back_to_the_body_status(client, service):
+    key = IntegrationFactory(service=service, kind="alertmanager").raw_key
     body = fixture("alertmanager_firing.json")
     for alert in body["alerts"]:
         del alert["status"]
@@ -841,8 +833,8 @@ def test_alertmanager_alert_status_falls_back_to_the_body_status(client, make_in
     assert AlertGroup.objects.filter(status="triggered").count() == 2
 
 
-def test_alertmanager_empty_alerts_is_accepted_with_nothing_to_store(client, make_integration):
-    _, key = make_integration("alertmanager")
+def test_alertmanager_empty_alerts_is_accepted_with_nothing_to_store(client, service):
+    key = IntegrationFactory(service=service, kind="alertmanager").raw_key
 
     response = post(client, url_for("alertmanager", key), {**fixture("alertmanager_firing.json"), "alerts": []})
 
@@ -853,8 +845,8 @@ def test_alertmanager_empty_alerts_is_accepted_with_nothing_to_store(client, mak
 # --- Grafana -------------------------------------------------------------------------------------------------------
 
 
-def test_grafana_example_firing_then_resolved(client, make_integration):
-    _, key = make_integration("grafana")
+def test_grafana_example_firing_then_resolved(client, service):
+    key = IntegrationFactory(service=service, kind="grafana").raw_key
     url = url_for("grafana", key)
 
     firing = post(client, url, fixture("grafana_firing.json"))
@@ -897,8 +889,8 @@ def test_grafana_example_firing_then_resolved(client, make_integration):
     ]
 
 
-def test_grafana_summary_falls_back_to_the_notification_title(client, make_integration):
-    _, key = make_integration("grafana")
+def test_grafana_summary_falls_back_to_the_notification_title(client, service):
+    key = IntegrationFactory(service=service, kind="grafana").raw_key
     body = fixture("grafana_firing.json")
     body["alerts"] = body["alerts"][:1]
     body["alerts"][0]["annotations"] = {}
@@ -934,8 +926,8 @@ def webhook_body(state: str = "alerting", **alert: Any) -> dict[str, Any]:
     }
 
 
-def test_webhook_uses_the_integration_paths(client, make_integration):
-    _, key = make_integration("webhook", **WEBHOOK_PATHS)
+def test_webhook_uses_the_integration_paths(client, service):
+    key = IntegrationFactory(service=service, kind="webhook", **WEBHOOK_PATHS).raw_key
 
     response = post(client, url_for("webhook", key), webhook_body())
 
@@ -967,8 +959,8 @@ def test_webhook_uses_the_integration_paths(client, make_integration):
         (True, "triggered"),
     ],
 )
-def test_webhook_status_values_move_the_group(client, make_integration, state, status):
-    _, key = make_integration("webhook", **WEBHOOK_PATHS)
+def test_webhook_status_values_move_the_group(client, service, state, status):
+    key = IntegrationFactory(service=service, kind="webhook", **WEBHOOK_PATHS).raw_key
     post(client, url_for("webhook", key), webhook_body())
 
     post(client, url_for("webhook", key), webhook_body(state=state))
@@ -977,8 +969,8 @@ def test_webhook_status_values_move_the_group(client, make_integration, state, s
     assert (group.status, group.alert_count) == (status, 2)
 
 
-def test_webhook_missing_title_and_dedup_key_fall_back(client, make_integration):
-    _, key = make_integration("webhook", title_path="nothing.here", dedup_key_path="")
+def test_webhook_missing_title_and_dedup_key_fall_back(client, service):
+    key = IntegrationFactory(service=service, kind="webhook", title_path="nothing.here", dedup_key_path="").raw_key
     body = {"message": "something broke", "count": 3}
 
     post(client, url_for("webhook", key), body)
@@ -989,8 +981,8 @@ def test_webhook_missing_title_and_dedup_key_fall_back(client, make_integration)
     assert (group.title, group.dedup_key, group.severity, group.alert_count) == ("Webhook alert", expected, "error", 2)
 
 
-def test_webhook_accepts_a_top_level_array(client, make_integration):
-    _, key = make_integration("webhook", title_path="$[0].name", dedup_key_path="0.id")
+def test_webhook_accepts_a_top_level_array(client, service):
+    key = IntegrationFactory(service=service, kind="webhook", title_path="$[0].name", dedup_key_path="0.id").raw_key
 
     response = post(client, url_for("webhook", key), [{"name": "Queue backed up", "id": 7}])
 
@@ -1001,8 +993,8 @@ def test_webhook_accepts_a_top_level_array(client, make_integration):
 
 
 @pytest.mark.parametrize("raw", [b"42", b'"text"', b"null", b"true"])
-def test_webhook_scalar_body_is_a_400(client, make_integration, raw):
-    _, key = make_integration("webhook")
+def test_webhook_scalar_body_is_a_400(client, service, raw):
+    key = IntegrationFactory(service=service, kind="webhook").raw_key
 
     response = post(client, url_for("webhook", key), raw)
 
@@ -1215,10 +1207,13 @@ def test_fuzz_pagerduty_change_enqueue(client, pagerduty, data):
 
 
 @pytest.fixture
-def fuzz_keys(make_integration) -> dict[str, str]:
+def fuzz_keys(service) -> dict[str, str]:
     """One integration of each kind (the webhook with paths into the fuzzed bodies); their keys."""
     paths = {"title_path": "a", "dedup_key_path": "$.b.0", "severity_path": "c", "status_path": "d", "link_path": "e"}
-    return {kind: make_integration(kind, **(paths if kind == "webhook" else {}))[1] for kind in KINDS}
+    return {
+        kind: IntegrationFactory(service=service, kind=kind, **(paths if kind == "webhook" else {})).raw_key
+        for kind in KINDS
+    }
 
 
 @FUZZ

@@ -20,8 +20,8 @@ class IntegrationFactory(DjangoModelFactory[Integration]):
 
     service = factory.SubFactory(ServiceFactory)
     organization = factory.LazyAttribute(lambda o: o.service.organization)
-    name = factory.Sequence(lambda n: f"Integration {n}")
     kind = IntegrationKind.ALERTMANAGER
+    name = factory.SelfAttribute("kind")
 
     @classmethod
     def _create(cls, model_class: type[Integration], *args: Any, **kwargs: Any) -> Integration:
