@@ -15,7 +15,7 @@ from incidents import actions as incident_actions
 from incidents.models import Incident, Severity, TimelineEvent
 from orgs.models import AuditEvent
 from orgs.tenancy import Actor
-from services import actions as service_actions
+from tests.factories import IntegrationFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,17 +29,6 @@ ALERTS = "/api/v1/alerts/"
 def iso(moment: datetime | None) -> str | None:
     """A datetime as DRF renders it."""
     return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
-def make_service(org, name):
-    return service_actions.service_create(organization=org, actor=SYSTEM, name=name)
-
-
-def make_integration(org, service, name="Prometheus prod", kind="alertmanager", **fields):
-    integration, _ = actions.integration_create(
-        organization=org, service=service, name=name, kind=kind, actor=SYSTEM, **fields
-    )
-    return integration
 
 
 def ingest(integration, key, summary="Disk almost full", severity="warning", action="trigger", payload=None):
@@ -116,19 +105,19 @@ def site(settings):
 
 @pytest.fixture
 def checkout(org):
-    return make_service(org, "Checkout")
+    return ServiceFactory(organization=org, name="Checkout")
 
 
 @pytest.fixture
 def prometheus(org, checkout):
-    return make_integration(org, checkout)
+    return IntegrationFactory(service=checkout, name="Prometheus prod")
 
 
 @pytest.fixture
 def globex_group(other_org):
     """A group of org B: its id must be a 404 (or a 400 in a body) for org A's tokens."""
-    service = make_service(other_org, "Globex DB")
-    return ingest(make_integration(other_org, service, name="Globex Prometheus"), "globex-disk")
+    service = ServiceFactory(organization=other_org, name="Globex DB")
+    return ingest(IntegrationFactory(service=service, name="Globex Prometheus"), "globex-disk")
 
 
 # --- integrations ---------------------------------------------------------------------------------------
@@ -277,7 +266,7 @@ def test_regenerate_key_returns_a_new_key_and_the_old_one_stops_working(org, che
 
 
 def test_patch_reroutes_disables_and_retunes(org, prometheus, api_client):
-    make_service(org, "Search")
+    ServiceFactory(organization=org, name="Search")
 
     response = api_client.patch(
         f"{INTEGRATIONS}{prometheus.uuid}/",
@@ -328,7 +317,7 @@ def test_delete_removes_the_integration_and_its_alerts(org, prometheus, api_clie
 
 
 def test_create_refuses_a_service_of_another_org(org, other_org, api_client):
-    make_service(other_org, "Globex DB")
+    ServiceFactory(organization=other_org, name="Globex DB")
     before = snapshot(org)
 
     response = api_client.post(
@@ -348,7 +337,7 @@ def test_create_refuses_a_service_of_another_org(org, other_org, api_client):
 
 
 def test_patch_refuses_a_service_of_another_org(org, other_org, prometheus, api_client):
-    make_service(other_org, "Globex DB")
+    ServiceFactory(organization=other_org, name="Globex DB")
     before = snapshot(org)
 
     response = api_client.patch(f"{INTEGRATIONS}{prometheus.uuid}/", {"service": "globex-db"}, format="json")
@@ -507,8 +496,8 @@ def test_list_shows_every_field_of_a_group(org, prometheus, api_client):
 
 
 def test_list_filters_by_service_severity_and_status(org, checkout, prometheus, api_client):
-    search = make_service(org, "Search")
-    elastic = make_integration(org, search, name="Elastic watcher", kind="webhook")
+    search = ServiceFactory(organization=org, name="Search")
+    elastic = IntegrationFactory(service=search, name="Elastic watcher", kind="webhook")
     checkout_critical = ingest(prometheus, "a", severity="critical")
     checkout_warning = ingest(prometheus, "b", severity="warning")
     search_critical = ingest(elastic, "c", severity="critical")
@@ -531,7 +520,7 @@ def test_list_filters_by_service_severity_and_status(org, checkout, prometheus, 
 
 
 def test_list_filters_refuse_unknown_values_and_other_orgs_services(org, other_org, prometheus, api_client):
-    make_service(other_org, "Globex DB")
+    ServiceFactory(organization=other_org, name="Globex DB")
 
     response = api_client.get(GROUPS, {"service": "globex-db", "status": "sleeping", "severity": "meh"})
 
@@ -879,7 +868,9 @@ def test_group_list_query_count_does_not_grow_with_groups(org, checkout, prometh
         organization=org, actor=SYSTEM, title="Checkout down", severity=Severity.objects.for_org(org).get(name="SEV2")
     )
     person = Actor(user=make_member(org, "responder").user)
-    other = make_integration(org, make_service(org, "Search"), name="Elastic watcher", kind="webhook")
+    other = IntegrationFactory(
+        service=ServiceFactory(organization=org, name="Search"), name="Elastic watcher", kind="webhook"
+    )
 
     def open_groups(start, count):
         for n in range(start, start + count):
