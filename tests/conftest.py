@@ -18,6 +18,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from rest_framework.test import APIClient
 
+from core import events as core_events
+from core.events import DomainEvent
 from orgs.models import Membership, MembershipRole, Organization
 from tests.factories import MembershipFactory, OrganizationFactory, api_token_for
 from tests.live_layers import layer, layer_backend  # noqa: F401 - shared channel-layer fixtures
@@ -77,6 +79,20 @@ def enqueued(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) ->
     _forget_pending_flags()
     yield recorder
     _forget_pending_flags()
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[DomainEvent]:
+    """Every domain event published during the test, in order; the app's subscribers still run."""
+    seen: list[DomainEvent] = []
+    publish = core_events.publish
+
+    def record(event: DomainEvent) -> None:
+        seen.append(event)
+        publish(event)
+
+    monkeypatch.setattr(core_events, "publish", record)
+    return seen
 
 
 @pytest.fixture

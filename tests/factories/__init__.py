@@ -51,6 +51,7 @@ from tests.factories.retros import (
 from tests.factories.services import (
     ServiceDependencyFactory,
     ServiceFactory,
+    ServiceImpactFactory,
     ServiceLabelFactory,
     ServiceLinkFactory,
     ServiceRespondingTeamFactory,
@@ -95,6 +96,7 @@ __all__ = [
     "ScheduleOverrideFactory",
     "ServiceDependencyFactory",
     "ServiceFactory",
+    "ServiceImpactFactory",
     "ServiceLabelFactory",
     "ServiceLinkFactory",
     "ServiceRespondingTeamFactory",

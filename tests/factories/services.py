@@ -10,6 +10,8 @@ from factory.django import DjangoModelFactory
 from services.models import (
     Service,
     ServiceDependency,
+    ServiceHealth,
+    ServiceImpact,
     ServiceLabel,
     ServiceLink,
     ServiceLinkKind,
@@ -87,3 +89,15 @@ class ServiceDependencyFactory(DjangoModelFactory[ServiceDependency]):
     service = factory.SubFactory(ServiceFactory)
     organization = factory.LazyAttribute(lambda o: o.service.organization)
     depends_on = factory.SubFactory(ServiceFactory, organization=factory.SelfAttribute("..organization"))
+
+
+class ServiceImpactFactory(DjangoModelFactory[ServiceImpact]):
+    """What an open incident does to a service's health, as services records it from incident events."""
+
+    class Meta:
+        model = ServiceImpact
+
+    service = factory.SubFactory(ServiceFactory)
+    organization = factory.LazyAttribute(lambda o: o.service.organization)
+    incident_id = factory.Sequence(lambda n: n + 1)
+    health = ServiceHealth.DEGRADED_PERFORMANCE
