@@ -1,7 +1,8 @@
 """factory_boy factories, one per model, one module per app; import them from here (`from tests.factories import
 IncidentFactory`). Child factories take their organization from their parent; numbered rows (incidents, follow-ups)
 take their numbers from the org's real counter, and secrets (API tokens, integration keys) are made and hashed as
-the real actions make them, the raw value kept on the object (`token.raw`, `integration.raw_key`)."""
+the real actions make them, the raw value kept on the object (`token.raw`, `integration.raw_key`).
+Times default to `timezone.now()` looked up at build time, so a test that freezes or patches the clock is obeyed."""
 
 from tests.factories.alerting import AlertFactory, AlertGroupFactory, IntegrationFactory
 from tests.factories.incidents import (

@@ -44,7 +44,7 @@ class AlertGroupFactory(DjangoModelFactory[AlertGroup]):
     title = factory.Sequence(lambda n: f"Alert {n}")
     severity = AlertSeverity.ERROR
     alert_count = 1
-    first_seen = factory.LazyFunction(timezone.now)
+    first_seen = factory.LazyFunction(lambda: timezone.now())
     last_seen = factory.SelfAttribute("first_seen")
 
 
@@ -59,5 +59,5 @@ class AlertFactory(DjangoModelFactory[Alert]):
     dedup_key = factory.SelfAttribute("group.dedup_key")
     summary = factory.SelfAttribute("group.title")
     severity = factory.SelfAttribute("group.severity")
-    received_at = factory.LazyFunction(timezone.now)
+    received_at = factory.LazyFunction(lambda: timezone.now())
     payload = factory.LazyAttribute(lambda o: {"dedup_key": o.dedup_key, "summary": o.summary})

@@ -77,7 +77,7 @@ class IncidentFactory(DjangoModelFactory[Incident]):
     title = factory.Sequence(lambda n: f"Incident {n}")
     severity = factory.SubFactory(SeverityFactory, organization=factory.SelfAttribute("..organization"), name="SEV2")
     status = IncidentStatus.INVESTIGATING
-    declared_at = factory.LazyFunction(timezone.now)
+    declared_at = factory.LazyFunction(lambda: timezone.now())
     started_at = factory.SelfAttribute("declared_at")
     detected_at = factory.SelfAttribute("started_at")
 
@@ -110,7 +110,7 @@ class RoleAssignmentFactory(DjangoModelFactory[RoleAssignment]):
     organization = factory.LazyAttribute(lambda o: o.incident.organization)
     role = factory.SubFactory(IncidentRoleFactory, organization=factory.SelfAttribute("..organization"))
     user = factory.SubFactory(UserFactory)
-    assigned_at = factory.LazyFunction(timezone.now)
+    assigned_at = factory.LazyFunction(lambda: timezone.now())
 
 
 class IncidentTaskFactory(DjangoModelFactory[IncidentTask]):
@@ -130,7 +130,7 @@ class TimelineEventFactory(DjangoModelFactory[TimelineEvent]):
     organization = factory.LazyAttribute(lambda o: o.incident.organization)
     kind = TimelineKind.NOTE
     actor_label = "system"
-    occurred_at = factory.LazyFunction(timezone.now)
+    occurred_at = factory.LazyFunction(lambda: timezone.now())
     body = "A note."
     body_html = "<p>A note.</p>"
 

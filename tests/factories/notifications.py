@@ -40,7 +40,7 @@ class ContactMethodFactory(DjangoModelFactory[ContactMethod]):
     user = factory.SubFactory(UserFactory)
     kind = ContactKind.EMAIL
     address = factory.LazyAttribute(lambda o: DEFAULT_ADDRESSES.get(o.kind, o.user.email))
-    verified_at = factory.Maybe("verified", factory.LazyFunction(timezone.now), None)
+    verified_at = factory.Maybe("verified", factory.LazyFunction(lambda: timezone.now()), None)
     secret = factory.LazyAttribute(lambda o: secrets.token_hex(32) if o.kind == ContactKind.WEBHOOK else "")
 
 
@@ -71,4 +71,4 @@ class NotificationFactory(DjangoModelFactory[Notification]):
     address = factory.SelfAttribute("contact_method.address")
     subject = "Test message"
     status = NotificationStatus.PENDING
-    due_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyFunction(lambda: timezone.now())

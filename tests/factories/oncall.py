@@ -77,7 +77,7 @@ class ScheduleOverrideFactory(DjangoModelFactory[ScheduleOverride]):
     schedule = factory.SubFactory(ScheduleFactory)
     organization = factory.LazyAttribute(lambda o: o.schedule.organization)
     user = factory.SubFactory(UserFactory)
-    starts_at = factory.LazyFunction(timezone.now)
+    starts_at = factory.LazyFunction(lambda: timezone.now())
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=1))
 
 
@@ -134,5 +134,5 @@ class EscalationFactory(DjangoModelFactory[Escalation]):
     alert_group = factory.SubFactory(AlertGroupFactory)
     organization = factory.LazyAttribute(lambda o: o.alert_group.organization)
     policy = factory.SubFactory(EscalationPolicyFactory, organization=factory.SelfAttribute("..organization"))
-    started_at = factory.LazyFunction(timezone.now)
+    started_at = factory.LazyFunction(lambda: timezone.now())
     next_due_at = factory.SelfAttribute("started_at")

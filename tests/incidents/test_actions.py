@@ -33,6 +33,7 @@ from orgs.models import AuditEvent, Membership, MembershipRole, Organization, Or
 from orgs.tenancy import Actor
 from services import actions as service_actions
 from services.models import Service, ServiceHealth
+from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,13 +120,6 @@ def role(organization: Organization, slug: str) -> IncidentRole:
     return IncidentRole.objects.for_org(organization).get(slug=slug)
 
 
-def declare(organization: Organization, actor: Actor, sev: str = "SEV2", **fields: Any) -> Incident:
-    fields.setdefault("title", "Checkout is down")
-    return actions.incident_declare(
-        organization=organization, actor=actor, severity=severity(organization, sev), **fields
-    )
-
-
 def row(incident: Incident) -> dict[str, Any]:
     """The incident's stored row."""
     return Incident.objects.filter(pk=incident.pk).values().get()
@@ -173,9 +167,9 @@ def with_status(incident: Incident, status: str) -> Incident:
 
 @pytest.mark.parametrize(("source", "target"), ALLOWED_PAIRS)
 def test_allowed_transition_moves_and_records_one_event(org, actor, source, target):
-    incident = with_status(declare(org, actor), source)
+    incident = IncidentFactory(organization=org, status=source)
     # Merging needs the incident it merges into; that one records the merge on its own timeline.
-    into = declare(org, actor) if target == S.MERGED else None
+    into = IncidentFactory(organization=org) if target == S.MERGED else None
     expected = {"from": source, "to": target, **({"into": into.reference} if into else {})}
     events_before = len(timeline(incident))
     audit_before = len(incident_audit(org))
@@ -205,7 +199,7 @@ def test_allowed_transition_moves_and_records_one_event(org, actor, source, targ
 
 @pytest.mark.parametrize(("source", "target"), ILLEGAL_PAIRS)
 def test_illegal_transition_is_refused_naming_the_allowed_ones_and_changes_nothing(org, actor, source, target):
-    incident = with_status(declare(org, actor), source)
+    incident = IncidentFactory(organization=org, status=source)
     before = row(incident)
     events_before = timeline(incident)
     audit_before = incident_audit(org)
@@ -222,7 +216,7 @@ def test_illegal_transition_is_refused_naming_the_allowed_ones_and_changes_nothi
 
 @pytest.mark.parametrize("status", ALL_STATUSES)
 def test_moving_to_the_current_status_is_a_no_op(org, actor, status):
-    incident = with_status(declare(org, actor), status)
+    incident = IncidentFactory(organization=org, status=status)
     before = row(incident)
     events_before = timeline(incident)
 
@@ -234,7 +228,7 @@ def test_moving_to_the_current_status_is_a_no_op(org, actor, status):
 
 
 def test_an_unknown_status_is_refused(org, actor):
-    incident = declare(org, actor)
+    incident = IncidentFactory(organization=org)
 
     with pytest.raises(ValidationError) as excinfo:
         actions.incident_transition(incident=incident, status="exploded", actor=actor)
@@ -251,7 +245,9 @@ def test_an_unknown_status_is_refused(org, actor):
 
 
 def test_declaration_stamps_declared_detected_acknowledged_and_started(org, actor, clock):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
 
     assert milestones(incident) == {
         "started_at": T0,
@@ -266,7 +262,13 @@ def test_declaration_stamps_declared_detected_acknowledged_and_started(org, acto
 
 
 def test_a_system_declaration_is_not_acknowledged_until_a_person_moves_it(org, actor, clock):
-    incident = declare(org, SYSTEM, status=S.TRIAGE)
+    incident = actions.incident_declare(
+        organization=org,
+        actor=SYSTEM,
+        title="Checkout is down",
+        severity=severity(org, "SEV2"),
+        status=S.TRIAGE,
+    )
     assert milestones(incident)["acknowledged_at"] is None
 
     clock.advance(minutes=4)
@@ -277,14 +279,22 @@ def test_a_system_declaration_is_not_acknowledged_until_a_person_moves_it(org, a
 
 
 def test_started_at_given_at_declaration_is_kept(org, actor, clock):
-    incident = declare(org, actor, started_at=T0 - timedelta(minutes=12))
+    incident = actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, "SEV2"),
+        started_at=T0 - timedelta(minutes=12),
+    )
 
     assert milestones(incident)["started_at"] == T0 - timedelta(minutes=12)
     assert milestones(incident)["declared_at"] == T0
 
 
 def test_each_transition_stamps_its_milestone_once_and_reopening_clears_resolved(org, actor, clock):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
 
     identified = clock.advance(minutes=10)
     actions.incident_transition(incident=incident, status=S.IDENTIFIED, actor=actor)
@@ -318,7 +328,9 @@ def test_each_transition_stamps_its_milestone_once_and_reopening_clears_resolved
 
 
 def test_skipping_forward_stamps_the_skipped_milestones(org, actor, clock):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
 
     resolved = clock.advance(minutes=30)
     actions.incident_transition(incident=incident, status=S.RESOLVED, actor=actor)
@@ -336,7 +348,7 @@ def test_skipping_forward_stamps_the_skipped_milestones(org, actor, clock):
 
 
 def test_triage_straight_to_closed_stamps_every_milestone(org, actor, clock):
-    incident = declare(org, SYSTEM, status=S.TRIAGE)
+    incident = IncidentFactory(organization=org, status=S.TRIAGE)
 
     closed = clock.advance(minutes=3)
     actions.incident_transition(incident=incident, status=S.CLOSED, actor=actor)
@@ -355,9 +367,24 @@ def test_triage_straight_to_closed_stamps_every_milestone(org, actor, clock):
 
 @pytest.mark.parametrize("target", [S.DECLINED, S.MERGED, S.CANCELED])
 def test_declining_merging_or_canceling_stamps_no_milestone(org, actor, clock, target):
-    incident = declare(org, actor, status=S.TRIAGE)
+    incident = actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, "SEV2"),
+        status=S.TRIAGE,
+    )
 
-    into = declare(org, actor) if target == S.MERGED else None
+    into = (
+        actions.incident_declare(
+            organization=org,
+            actor=actor,
+            title="Checkout is down",
+            severity=severity(org, "SEV2"),
+        )
+        if target == S.MERGED
+        else None
+    )
 
     clock.advance(minutes=3)
     actions.incident_transition(incident=incident, status=target, actor=actor, merged_into=into)
@@ -376,7 +403,9 @@ def test_declining_merging_or_canceling_stamps_no_milestone(org, actor, clock, t
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_milestone_edit_needs_a_reason(org, actor, clock, reason):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
     clock.advance(hours=1)
 
     with pytest.raises(ValidationError) as excinfo:
@@ -390,7 +419,7 @@ def test_milestone_edit_needs_a_reason(org, actor, clock, reason):
 
 
 def test_milestone_edit_records_before_after_and_reason_in_timeline_and_audit(org, actor, clock):
-    incident = declare(org, actor)
+    incident = IncidentFactory(organization=org)
     clock.advance(minutes=10)
     actions.incident_transition(incident=incident, status=S.IDENTIFIED, actor=actor)
     clock.advance(hours=1)
@@ -419,7 +448,9 @@ def test_milestone_edit_records_before_after_and_reason_in_timeline_and_audit(or
 
 
 def test_milestone_edit_to_the_same_times_writes_nothing(org, actor, clock):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
 
     actions.incident_milestones_update(incident=incident, actor=actor, reason="Checked", started_at=T0)
 
@@ -435,7 +466,9 @@ def test_milestone_edit_to_the_same_times_writes_nothing(org, actor, clock):
     ids=["started-after-identified", "identified-before-started"],
 )
 def test_started_at_may_never_be_later_than_another_milestone(org, actor, clock, edit):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
     clock.advance(minutes=10)
     actions.incident_transition(incident=incident, status=S.IDENTIFIED, actor=actor)
     clock.advance(hours=1)
@@ -451,7 +484,7 @@ def test_started_at_may_never_be_later_than_another_milestone(org, actor, clock,
 
 
 def test_milestones_cannot_be_in_the_future(org, actor, clock):
-    incident = declare(org, actor)
+    incident = IncidentFactory(organization=org)
     before = row(incident)
 
     with pytest.raises(ValidationError) as excinfo:
@@ -465,7 +498,7 @@ def test_milestones_cannot_be_in_the_future(org, actor, clock):
 
 @pytest.mark.parametrize("field", ["started_at", "declared_at"])
 def test_started_and_declared_cannot_be_emptied(org, actor, clock, field):
-    incident = declare(org, actor)
+    incident = IncidentFactory(organization=org)
 
     with pytest.raises(ValidationError) as excinfo:
         actions.incident_milestones_update(incident=incident, actor=actor, reason="Unknown", **{field: None})
@@ -483,11 +516,36 @@ def test_numbers_are_per_org_and_independent(org, other_org, actor, outsider):
     numbers = [
         (incident.organization.slug, incident.number, incident.reference)
         for incident in [
-            declare(org, actor),
-            declare(other_org, other_actor),
-            declare(org, actor),
-            declare(org, actor),
-            declare(other_org, other_actor),
+            actions.incident_declare(
+                organization=org,
+                actor=actor,
+                title="Checkout is down",
+                severity=severity(org, "SEV2"),
+            ),
+            actions.incident_declare(
+                organization=other_org,
+                actor=other_actor,
+                title="Checkout is down",
+                severity=severity(other_org, "SEV2"),
+            ),
+            actions.incident_declare(
+                organization=org,
+                actor=actor,
+                title="Checkout is down",
+                severity=severity(org, "SEV2"),
+            ),
+            actions.incident_declare(
+                organization=org,
+                actor=actor,
+                title="Checkout is down",
+                severity=severity(org, "SEV2"),
+            ),
+            actions.incident_declare(
+                organization=other_org,
+                actor=other_actor,
+                title="Checkout is down",
+                severity=severity(other_org, "SEV2"),
+            ),
         ]
     ]
 
@@ -501,7 +559,14 @@ def test_numbers_are_per_org_and_independent(org, other_org, actor, outsider):
 
 
 def test_declare_records_the_incident_its_services_and_the_declared_event(org, actor, api, web, clock):
-    incident = declare(org, actor, sev="SEV1", title="  Payments failing  ", services=[web, api], summary="5xx")
+    incident = actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="  Payments failing  ",
+        severity=severity(org, "SEV1"),
+        services=[web, api],
+        summary="5xx",
+    )
 
     assert row(incident) | {"id": None, "uuid": None, "created_at": None, "updated_at": None} == {
         "id": None,
@@ -546,12 +611,20 @@ def test_declare_records_the_incident_its_services_and_the_declared_event(org, a
 @pytest.mark.parametrize("title", ["", "   "])
 def test_declare_needs_a_title(org, actor, title):
     with pytest.raises(ValidationError) as excinfo:
-        declare(org, actor, title=title)
+        actions.incident_declare(organization=org, actor=actor, title=title, severity=severity(org, "SEV2"))
 
     assert error_dict(excinfo) == {"title": ["Give the incident a short title."]}
     assert Incident.objects.exists() is False
     assert OrgCounter.objects.filter(organization=org).exists() is False
-    assert declare(org, actor).number == 1
+    assert (
+        actions.incident_declare(
+            organization=org,
+            actor=actor,
+            title="Checkout is down",
+            severity=severity(org, "SEV2"),
+        ).number
+        == 1
+    )
 
 
 def test_declare_refuses_another_orgs_severity(org, other_org, actor):
@@ -566,7 +639,13 @@ def test_declare_refuses_another_orgs_services(org, other_org, actor, api):
     foreign = service_actions.service_create(organization=other_org, actor=SYSTEM, name="Ledger")
 
     with pytest.raises(ValidationError) as excinfo:
-        declare(org, actor, services=[api, foreign])
+        actions.incident_declare(
+            organization=org,
+            actor=actor,
+            title="Checkout is down",
+            severity=severity(org, "SEV2"),
+            services=[api, foreign],
+        )
 
     assert error_dict(excinfo) == {"services": ["Services must belong to this organization."]}
     assert Incident.objects.exists() is False
@@ -576,7 +655,13 @@ def test_declare_refuses_another_orgs_services(org, other_org, actor, api):
 
 def test_declare_refuses_a_start_in_the_future(org, actor, clock):
     with pytest.raises(ValidationError) as excinfo:
-        declare(org, actor, started_at=T0 + timedelta(minutes=1))
+        actions.incident_declare(
+            organization=org,
+            actor=actor,
+            title="Checkout is down",
+            severity=severity(org, "SEV2"),
+            started_at=T0 + timedelta(minutes=1),
+        )
 
     assert error_dict(excinfo) == {"started_at": ["The impact cannot start in the future."]}
     assert Incident.objects.exists() is False
@@ -584,14 +669,22 @@ def test_declare_refuses_a_start_in_the_future(org, actor, clock):
 
 def test_declare_refuses_a_status_other_than_triage_or_investigating(org, actor):
     with pytest.raises(ValidationError) as excinfo:
-        declare(org, actor, status=S.RESOLVED)
+        actions.incident_declare(
+            organization=org,
+            actor=actor,
+            title="Checkout is down",
+            severity=severity(org, "SEV2"),
+            status=S.RESOLVED,
+        )
 
     assert error_dict(excinfo) == {"status": ["A new incident starts in triage or investigating."]}
     assert Incident.objects.exists() is False
 
 
 def test_declarer_becomes_incident_commander_with_the_checklist_as_tasks(org, owner, actor, clock):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
 
     commander_role = role(org, "incident-commander")
     assert list(RoleAssignment.objects.filter(incident=incident).values_list("role", "user", "assigned_by")) == [
@@ -605,7 +698,13 @@ def test_declarer_becomes_incident_commander_with_the_checklist_as_tasks(org, ow
 
 
 def test_declare_with_another_member_as_commander(org, owner, actor, responder):
-    incident = declare(org, actor, commander=responder.user)
+    incident = actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, "SEV2"),
+        commander=responder.user,
+    )
 
     assert list(RoleAssignment.objects.filter(incident=incident).values_list("role__slug", "user", "assigned_by")) == [
         ("incident-commander", responder.user.pk, owner.user.pk)
@@ -616,7 +715,13 @@ def test_declare_with_another_member_as_commander(org, owner, actor, responder):
 
 def test_declare_refuses_a_commander_who_is_not_a_member(org, actor, outsider):
     with pytest.raises(ValidationError) as excinfo:
-        declare(org, actor, commander=outsider.user)
+        actions.incident_declare(
+            organization=org,
+            actor=actor,
+            title="Checkout is down",
+            severity=severity(org, "SEV2"),
+            commander=outsider.user,
+        )
 
     assert error_dict(excinfo) == {"commander": ["Choose a member of this organization."]}
     assert Incident.objects.exists() is False
@@ -624,7 +729,13 @@ def test_declare_refuses_a_commander_who_is_not_a_member(org, actor, outsider):
 
 
 def test_drill_flag_is_stored_and_no_action_can_change_it(org, actor):
-    drill = declare(org, actor, is_drill=True)
+    drill = actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, "SEV2"),
+        is_drill=True,
+    )
 
     with pytest.raises(ValueError, match="Unknown incident fields"):
         actions.incident_update(incident=drill, actor=actor, is_drill=False)
@@ -648,7 +759,13 @@ def test_changing_the_type_records_it_and_adds_the_new_checklist_items_not_alrea
         organization=org, name="Data loss", slug="data-loss", checklist=["Tell legal", "Restore from backup"]
     )
     theirs = IncidentType.objects.create(organization=other_org, name="Globex", slug="globex")
-    incident = declare(org, actor, incident_type=security)
+    incident = actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, "SEV2"),
+        incident_type=security,
+    )
 
     actions.incident_update(incident=incident, actor=actor, incident_type=data_loss)
     actions.incident_update(incident=incident, actor=actor, incident_type=data_loss)  # no change: no event
@@ -673,7 +790,9 @@ def test_changing_the_type_records_it_and_adds_the_new_checklist_items_not_alrea
 
 
 def test_handover_releases_the_previous_holder_and_moves_open_tasks(org, owner, actor, responder, clock):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
     commander_role = role(org, "incident-commander")
     done = IncidentTask.objects.filter(incident=incident).order_by("id").first()
     actions.task_complete(task=done, actor=actor)
@@ -700,7 +819,9 @@ def test_handover_releases_the_previous_holder_and_moves_open_tasks(org, owner, 
 
 
 def test_assigning_the_current_holder_again_is_a_no_op(org, owner, actor):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
     commander_role = role(org, "incident-commander")
     audit_before = incident_audit(org)
 
@@ -713,7 +834,9 @@ def test_assigning_the_current_holder_again_is_a_no_op(org, owner, actor):
 
 
 def test_release_leaves_the_role_empty_and_keeps_history(org, owner, actor, responder, clock):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
     commander_role = role(org, "incident-commander")
 
     released = clock.advance(minutes=5)
@@ -735,7 +858,7 @@ def test_release_leaves_the_role_empty_and_keeps_history(org, owner, actor, resp
 
 
 def test_assigning_a_second_role_creates_its_checklist(org, actor, responder):
-    incident = declare(org, actor)
+    incident = IncidentFactory(organization=org)
     comms = role(org, "communications-lead")
 
     actions.role_assign(incident=incident, role=comms, user=responder.user, actor=actor)
@@ -746,7 +869,9 @@ def test_assigning_a_second_role_creates_its_checklist(org, actor, responder):
 
 
 def test_role_of_another_org_or_a_non_member_is_refused(org, other_org, actor, outsider):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
 
     with pytest.raises(ValidationError) as foreign_role:
         actions.role_assign(incident=incident, role=role(other_org, "scribe"), user=actor.user, actor=actor)
@@ -763,7 +888,9 @@ def test_role_of_another_org_or_a_non_member_is_refused(org, other_org, actor, o
 
 
 def test_task_add_complete_and_reopen_are_idempotent(org, actor, responder, clock):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
 
     task = actions.task_add(incident=incident, title="  Roll back deploy 42 ", actor=actor, assignee=responder.user)
     done_at = clock.advance(minutes=3)
@@ -790,7 +917,9 @@ def test_task_add_complete_and_reopen_are_idempotent(org, actor, responder, cloc
 
 
 def test_task_assign_records_the_handover_and_is_a_no_op_when_unchanged(org, owner, actor, responder):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
     task = actions.task_add(incident=incident, title="Check queues", actor=actor, assignee=owner.user)
 
     actions.task_assign(task=task, assignee=responder.user, actor=actor)
@@ -809,7 +938,9 @@ def test_task_assign_records_the_handover_and_is_a_no_op_when_unchanged(org, own
 
 
 def test_task_assign_refuses_a_non_member(org, owner, actor, outsider):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
     task = IncidentTask.objects.filter(incident=incident).first()
 
     with pytest.raises(ValidationError) as excinfo:
@@ -821,7 +952,9 @@ def test_task_assign_refuses_a_non_member(org, owner, actor, outsider):
 
 
 def test_task_needs_a_title_and_a_member_assignee(org, actor, outsider):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
 
     with pytest.raises(ValidationError) as no_title:
         actions.task_add(incident=incident, title="  ", actor=actor)
@@ -834,7 +967,7 @@ def test_task_needs_a_title_and_a_member_assignee(org, actor, outsider):
 
 
 def test_note_is_markdown_rendered(org, actor):
-    incident = declare(org, actor)
+    incident = IncidentFactory(organization=org)
 
     note = actions.note_add(
         incident=incident, body="  Rolled back **deploy 42**, see [graph](https://g.test/x)\n", actor=actor
@@ -858,7 +991,7 @@ def test_note_is_markdown_rendered(org, actor):
     ],
 )
 def test_note_html_is_sanitized(org, actor, body):
-    incident = declare(org, actor)
+    incident = IncidentFactory(organization=org)
 
     note = actions.note_add(incident=incident, body=body, actor=actor)
 
@@ -871,7 +1004,9 @@ def test_note_html_is_sanitized(org, actor, body):
 
 
 def test_empty_note_is_refused(org, actor):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
 
     with pytest.raises(ValidationError) as excinfo:
         actions.note_add(incident=incident, body=" \n ", actor=actor)
@@ -881,7 +1016,9 @@ def test_empty_note_is_refused(org, actor):
 
 
 def test_pin_and_unpin_are_idempotent_and_audited(org, actor):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
     note = actions.note_add(incident=incident, body="Decision: fail over to eu-west", actor=actor)
     audit_before = incident_audit(org)
 
@@ -904,7 +1041,7 @@ def test_pin_and_unpin_are_idempotent_and_audited(org, actor):
 
 @pytest.mark.parametrize("visibility", StatusUpdateVisibility.values)
 def test_status_update_is_stored_and_on_the_timeline(org, actor, visibility):
-    incident = declare(org, actor)
+    incident = IncidentFactory(organization=org)
 
     update = actions.status_update_post(
         incident=incident, message="  We are rolling back.  ", actor=actor, visibility=visibility
@@ -920,7 +1057,9 @@ def test_status_update_is_stored_and_on_the_timeline(org, actor, visibility):
 
 
 def test_status_update_with_a_status_also_transitions(org, actor, clock):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
     mitigated = clock.advance(minutes=15)
 
     update = actions.status_update_post(incident=incident, message="Fix deployed.", actor=actor, status=S.MONITORING)
@@ -936,7 +1075,15 @@ def test_status_update_with_a_status_also_transitions(org, actor, clock):
 
 
 def test_status_update_with_an_illegal_status_saves_nothing(org, actor):
-    incident = with_status(declare(org, actor), S.CLOSED)
+    incident = with_status(
+        actions.incident_declare(
+            organization=org,
+            actor=actor,
+            title="Checkout is down",
+            severity=severity(org, "SEV2"),
+        ),
+        S.CLOSED,
+    )
 
     with pytest.raises(ValidationError) as excinfo:
         actions.status_update_post(incident=incident, message="Back again", actor=actor, status=S.INVESTIGATING)
@@ -949,7 +1096,7 @@ def test_status_update_with_an_illegal_status_saves_nothing(org, actor):
 
 
 def test_status_update_records_the_current_status_even_from_a_stale_incident(org, actor):
-    incident = declare(org, actor)
+    incident = IncidentFactory(organization=org)
     stale = Incident.objects.get(pk=incident.pk)
     actions.incident_transition(incident=incident, status=S.IDENTIFIED, actor=actor)
 
@@ -964,7 +1111,7 @@ def test_status_update_records_the_current_status_even_from_a_stale_incident(org
 
 
 def test_drills_cannot_post_external_updates(org, actor):
-    drill = declare(org, actor, is_drill=True)
+    drill = IncidentFactory(organization=org, is_drill=True)
 
     with pytest.raises(ValidationError) as excinfo:
         actions.status_update_post(
@@ -984,7 +1131,7 @@ def test_drills_cannot_post_external_updates(org, actor):
     ],
 )
 def test_status_update_needs_a_message_and_a_known_visibility(org, actor, message, visibility, errors):
-    incident = declare(org, actor)
+    incident = IncidentFactory(organization=org)
 
     with pytest.raises(ValidationError) as excinfo:
         actions.status_update_post(incident=incident, message=message, actor=actor, visibility=visibility)
@@ -999,7 +1146,13 @@ def test_status_update_needs_a_message_and_a_known_visibility(org, actor, messag
 @pytest.fixture
 def scene(org, owner, actor, responder, api, web) -> SimpleNamespace:
     """An open SEV2 incident on `api` with its commander, plus one completed task."""
-    incident = declare(org, actor, services=[api])
+    incident = actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, "SEV2"),
+        services=[api],
+    )
     completed = actions.task_add(incident=incident, title="Page the database team", actor=actor)
     actions.task_complete(task=completed, actor=actor)
     return SimpleNamespace(
@@ -1129,14 +1282,28 @@ def test_a_failing_timeline_write_leaves_no_declared_incident(monkeypatch, org, 
     monkeypatch.setattr(TimelineEvent.objects, "create", boom)
 
     with pytest.raises(RuntimeError, match="timeline is down"):
-        declare(org, actor, sev="SEV1", services=[api])
+        actions.incident_declare(
+            organization=org,
+            actor=actor,
+            title="Checkout is down",
+            severity=severity(org, "SEV1"),
+            services=[api],
+        )
 
     monkeypatch.undo()
     assert Incident.objects.exists() is False
     assert IncidentService.objects.exists() is False
     assert AuditEvent.objects.filter(action__startswith="incident.").exists() is False
     assert health(api) == ServiceHealth.OPERATIONAL
-    assert declare(org, actor).number == 1
+    assert (
+        actions.incident_declare(
+            organization=org,
+            actor=actor,
+            title="Checkout is down",
+            severity=severity(org, "SEV2"),
+        ).number
+        == 1
+    )
 
 
 # --- service health -------------------------------------------------------------------------------
@@ -1153,16 +1320,34 @@ def test_a_failing_timeline_write_leaves_no_declared_incident(monkeypatch, org, 
     ],
 )
 def test_an_open_incident_sets_its_services_health_by_severity(org, actor, api, web, sev, expected):
-    declare(org, actor, sev=sev, services=[api, web])
+    actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, sev),
+        services=[api, web],
+    )
 
     assert (health(api), health(web)) == (expected, expected)
 
 
 def test_worst_open_incident_wins_and_resolving_the_last_one_restores_operational(org, actor, api, web):
-    minor = declare(org, actor, sev="SEV3", services=[api])
+    minor = actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, "SEV3"),
+        services=[api],
+    )
     assert (health(api), health(web)) == ("degraded_performance", "operational")
 
-    major = declare(org, actor, sev="SEV1", services=[api, web])
+    major = actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, "SEV1"),
+        services=[api, web],
+    )
     assert (health(api), health(web)) == ("major_outage", "major_outage")
 
     actions.incident_update(incident=major, actor=actor, severity=severity(org, "SEV2"))
@@ -1182,7 +1367,13 @@ def test_worst_open_incident_wins_and_resolving_the_last_one_restores_operationa
 
 
 def test_removing_a_service_from_an_incident_restores_its_health(org, actor, api, web):
-    incident = declare(org, actor, sev="SEV1", services=[api, web])
+    incident = actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, "SEV1"),
+        services=[api, web],
+    )
 
     actions.incident_update(incident=incident, actor=actor, services=[web])
 
@@ -1190,25 +1381,50 @@ def test_removing_a_service_from_an_incident_restores_its_health(org, actor, api
 
 
 def test_health_follows_the_database_not_a_stale_service_object(org, actor, api):
-    first = declare(org, actor, sev="SEV1", services=[api])
+    first = actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, "SEV1"),
+        services=[api],
+    )
     loaded_during_outage = Service.objects.get(pk=api.pk)
     actions.incident_transition(incident=first, status=S.RESOLVED, actor=actor)
     assert health(api) == "operational"
 
-    declare(org, actor, sev="SEV1", services=[loaded_during_outage])
+    actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, "SEV1"),
+        services=[loaded_during_outage],
+    )
 
     assert health(api) == "major_outage"
 
 
 def test_drills_never_change_service_health(org, actor, api, web):
-    drill = declare(org, actor, sev="SEV1", services=[api], is_drill=True)
+    drill = actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, "SEV1"),
+        services=[api],
+        is_drill=True,
+    )
     assert health(api) == "operational"
 
     actions.incident_update(incident=drill, actor=actor, services=[api, web], severity=severity(org, "SEV2"))
     actions.incident_transition(incident=drill, status=S.RESOLVED, actor=actor)
     assert (health(api), health(web)) == ("operational", "operational")
 
-    real = declare(org, actor, sev="SEV3", services=[api])
+    real = actions.incident_declare(
+        organization=org,
+        actor=actor,
+        title="Checkout is down",
+        severity=severity(org, "SEV3"),
+        services=[api],
+    )
     actions.incident_transition(incident=drill, status=S.INVESTIGATING, actor=actor)
     assert health(api) == "degraded_performance"
 
@@ -1228,7 +1444,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict]]:
 
 
 def test_a_note_is_pushed_to_the_incident_group_after_commit(org, actor, sent, django_capture_on_commit_callbacks):
-    incident = declare(org, actor)
+    incident = IncidentFactory(organization=org)
 
     with django_capture_on_commit_callbacks(execute=True):
         note = actions.note_add(incident=incident, body="Rolled back **deploy 42**", actor=actor)
@@ -1243,7 +1459,9 @@ def test_a_note_is_pushed_to_the_incident_group_after_commit(org, actor, sent, d
 
 
 def test_nothing_is_pushed_when_the_transaction_rolls_back(org, actor, sent, django_capture_on_commit_callbacks):
-    incident = declare(org, actor)
+    incident = actions.incident_declare(
+        organization=org, actor=actor, title="Checkout is down", severity=severity(org, "SEV2")
+    )
 
     def request_that_fails_after_the_note() -> None:
         with transaction.atomic():
@@ -1260,7 +1478,12 @@ def test_nothing_is_pushed_when_the_transaction_rolls_back(org, actor, sent, dja
 
 def test_declaring_pushes_its_events_and_a_list_row(org, actor, sent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        incident = declare(org, actor, title="Search is slow")
+        incident = actions.incident_declare(
+            organization=org,
+            actor=actor,
+            title="Search is slow",
+            severity=severity(org, "SEV2"),
+        )
 
     assert [(group, message["type"]) for group, message in sent] == [
         (f"incident.{incident.pk}", "timeline.event"),
@@ -1272,7 +1495,7 @@ def test_declaring_pushes_its_events_and_a_list_row(org, actor, sent, django_cap
 
 
 def test_a_failing_push_does_not_fail_the_write(monkeypatch, org, actor, django_capture_on_commit_callbacks):
-    incident = declare(org, actor)
+    incident = IncidentFactory(organization=org)
 
     class BrokenLayer:
         async def group_send(self, group: str, message: dict) -> None:
