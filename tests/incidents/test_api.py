@@ -23,7 +23,7 @@ from incidents.models import (
 from orgs.models import AuditEvent, MembershipRole
 from orgs.tenancy import Actor
 from services import actions as service_actions
-from tests.factories import TeamFactory
+from tests.factories import IncidentFactory, SeverityFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +34,6 @@ INCIDENTS = "/api/v1/incidents/"
 def iso(moment: datetime | None) -> str | None:
     """A datetime as DRF renders it."""
     return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
-def declare(org, title="Checkout is down", severity="SEV2", actor=SYSTEM, **fields):
-    return actions.incident_declare(
-        organization=org, actor=actor, title=title, severity=Severity.objects.for_org(org).get(name=severity), **fields
-    )
 
 
 def snapshot(org):
@@ -187,8 +181,8 @@ def test_declare_by_a_token_without_commander_leaves_the_incident_without_one(or
 
 def test_declare_numbers_are_per_org_and_other_orgs_incidents_are_404(org, other_org, configured, api_client):
     actions.organization_defaults_ensure(organization=other_org)
-    declare(other_org, title="Globex only")
-    declare(other_org, title="Globex again")
+    IncidentFactory(organization=other_org, title="Globex only")
+    IncidentFactory(organization=other_org, title="Globex again")
 
     created = api_client.post(INCIDENTS, {"title": "Ours", "severity": "SEV1"}, format="json")
 
@@ -246,7 +240,7 @@ def test_references_to_another_orgs_objects_are_400_and_save_nothing(
     org, owner, configured, outsider, api_client_for, method, path, payload, field
 ):
     # Given an incident of org A with a task, and org B's severity, service, role and member
-    incident = declare(org)
+    incident = IncidentFactory(organization=org, title="Checkout is down")
     task = actions.task_add(incident=incident, title="Look at graphs", actor=SYSTEM)
     client = api_client_for(org, "responder")
     before = snapshot(org)
@@ -296,7 +290,7 @@ def call(client, method, url, payload):
 
 
 def test_viewer_tokens_read_everything_and_write_nothing(org, configured, responder, api_client_for):
-    incident = declare(org)
+    incident = IncidentFactory(organization=org, title="Checkout is down")
     task = actions.task_add(incident=incident, title="Look at graphs", actor=SYSTEM)
     event = actions.note_add(incident=incident, body="Graphs are red", actor=SYSTEM)
     viewer = api_client_for(org, "viewer")
@@ -331,7 +325,7 @@ def test_viewer_tokens_read_everything_and_write_nothing(org, configured, respon
 
 
 def test_responder_tokens_work_incidents_but_not_configuration(org, configured, responder, api_client_for):
-    incident = declare(org)
+    incident = IncidentFactory(organization=org, title="Checkout is down")
     task = actions.task_add(incident=incident, title="Look at graphs", actor=SYSTEM)
     event = actions.note_add(incident=incident, body="Graphs are red", actor=SYSTEM)
     client = api_client_for(org, "responder")
@@ -368,7 +362,8 @@ def test_admin_tokens_configure_severities_and_roles(org, configured, api_client
 
 
 def test_transitions_stamp_milestones_and_illegal_moves_name_the_allowed_ones(org, configured, api_client_for):
-    declare(org)  # investigating; the system declared it, so nobody has acknowledged
+    # Investigating, and nobody has acknowledged it (as when the system declares one).
+    IncidentFactory(organization=org, title="Checkout is down")
     client = api_client_for(org, "responder")
     url = f"{INCIDENTS}1/transition/"
 
@@ -448,7 +443,7 @@ def test_patch_edits_details_and_refuses_to_change_the_drill_flag_or_number(org,
 
 def test_milestones_need_a_reason_and_started_at_stays_first(org, configured, api_client_for):
     now = timezone.now().replace(microsecond=0)
-    incident = declare(org, started_at=now - timedelta(hours=3))
+    incident = IncidentFactory(organization=org, title="Checkout is down", started_at=now - timedelta(hours=3))
     client = api_client_for(org, "responder")
     url = f"{INCIDENTS}1/"
 
@@ -487,7 +482,12 @@ def test_milestones_need_a_reason_and_started_at_stays_first(org, configured, ap
 
 
 def test_roles_are_assigned_handed_over_and_released_with_history(org, owner, responder, configured, api_client_for):
-    declare(org)
+    actions.incident_declare(
+        organization=org,
+        actor=SYSTEM,
+        title="Checkout is down",
+        severity=SeverityFactory(organization=org, name="SEV2"),
+    )
     client = api_client_for(org, "responder")
     url = f"{INCIDENTS}1/roles/"
 
@@ -530,7 +530,12 @@ def test_roles_are_assigned_handed_over_and_released_with_history(org, owner, re
 
 
 def test_tasks_are_added_completed_reopened_and_reassigned(org, owner, responder, configured, api_client_for):
-    declare(org)
+    actions.incident_declare(
+        organization=org,
+        actor=SYSTEM,
+        title="Checkout is down",
+        severity=SeverityFactory(organization=org, name="SEV2"),
+    )
     client = api_client_for(org, "responder")
 
     created = client.post(
@@ -579,7 +584,12 @@ def test_tasks_are_added_completed_reopened_and_reassigned(org, owner, responder
 
 def test_timeline_cursor_pages_return_every_event_exactly_once(org, configured, api_client_for):
     # Given an incident with 12 events, newest first
-    incident = declare(org)
+    incident = actions.incident_declare(
+        organization=org,
+        actor=SYSTEM,
+        title="Checkout is down",
+        severity=SeverityFactory(organization=org, name="SEV2"),
+    )
     for n in range(11):
         actions.note_add(incident=incident, body=f"Note {n}", actor=SYSTEM)
     expected = list(TimelineEvent.objects.filter(incident=incident).order_by("-id").values_list("id", flat=True))
@@ -600,7 +610,7 @@ def test_timeline_cursor_pages_return_every_event_exactly_once(org, configured, 
 
 
 def test_timeline_filters_by_kind(org, configured, api_client_for):
-    incident = declare(org)
+    incident = IncidentFactory(organization=org, title="Checkout is down")
     actions.note_add(incident=incident, body="First", actor=SYSTEM)
     actions.incident_transition(incident=incident, status="identified", actor=SYSTEM)
     actions.note_add(incident=incident, body="Second", actor=SYSTEM)
@@ -614,7 +624,7 @@ def test_timeline_filters_by_kind(org, configured, api_client_for):
 
 
 def test_notes_are_markdown_rendered_without_scripts_or_handlers(org, configured, api_client_for):
-    declare(org)
+    IncidentFactory(organization=org, title="Checkout is down")
     client = api_client_for(org, "responder")
     body = "**Rolled back** the deploy.\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>"
 
@@ -638,8 +648,8 @@ def test_notes_are_markdown_rendered_without_scripts_or_handlers(org, configured
 
 
 def test_events_are_pinned_and_unpinned_within_their_incident(org, configured, api_client_for):
-    incident = declare(org)
-    other = declare(org, title="Other")
+    incident = IncidentFactory(organization=org, title="Checkout is down")
+    other = IncidentFactory(organization=org, title="Other")
     note = actions.note_add(incident=incident, body="Root cause: expired cert", actor=SYSTEM)
     foreign = actions.note_add(incident=other, body="Elsewhere", actor=SYSTEM)
     client = api_client_for(org, "responder")
@@ -668,7 +678,12 @@ def test_events_are_pinned_and_unpinned_within_their_incident(org, configured, a
 
 
 def test_status_updates_post_and_list_newest_first(org, configured, api_client_for):
-    incident = declare(org)
+    incident = actions.incident_declare(
+        organization=org,
+        actor=SYSTEM,
+        title="Checkout is down",
+        severity=SeverityFactory(organization=org, name="SEV2"),
+    )
     client = api_client_for(org, "responder")
     url = f"{INCIDENTS}1/status-updates/"
 
@@ -706,7 +721,7 @@ def test_status_updates_post_and_list_newest_first(org, configured, api_client_f
 
 
 def test_drills_never_post_external_updates(org, configured, api_client_for):
-    declare(org, title="Game day", is_drill=True)
+    IncidentFactory(organization=org, title="Game day", is_drill=True)
     client = api_client_for(org, "responder")
     before = snapshot(org)
 
@@ -727,17 +742,36 @@ def test_list_filters_return_exactly_the_matching_incidents(org, other_org, conf
     web = TeamFactory(organization=org, slug="web")
     checkout = service_actions.service_create(organization=org, actor=SYSTEM, name="Checkout", owner_team=payments)
     search = service_actions.service_create(organization=org, actor=SYSTEM, name="Search", responding_teams=[web])
-    one = declare(org, title="Checkout errors", severity="SEV1", services=[checkout])
-    two = declare(org, title="Search slow", severity="SEV3", services=[search])
-    three = declare(org, title="Database failover", severity="SEV2", is_drill=True)
-    four = declare(org, title="Login page typo", severity="SEV4", status="triage")
+    one = IncidentFactory(
+        organization=org,
+        title="Checkout errors",
+        severity=SeverityFactory(organization=org, name="SEV1"),
+        services=[checkout],
+    )
+    two = IncidentFactory(
+        organization=org,
+        title="Search slow",
+        severity=SeverityFactory(organization=org, name="SEV3"),
+        services=[search],
+    )
+    three = IncidentFactory(organization=org, title="Database failover", is_drill=True)
+    four = IncidentFactory(
+        organization=org,
+        title="Login page typo",
+        severity=SeverityFactory(organization=org, name="SEV4"),
+        status="triage",
+    )
     actions.incident_transition(incident=two, status="resolved", actor=SYSTEM)
     actions.incident_transition(incident=four, status="declined", actor=SYSTEM)
     for incident, day in ((one, 1), (two, 5), (three, 10), (four, 12)):
         moment = datetime(2025, 3, day, 12, tzinfo=UTC)
         Incident.objects.filter(pk=incident.pk).update(declared_at=moment, started_at=moment)
     actions.organization_defaults_ensure(organization=other_org)
-    declare(other_org, title="Checkout errors at Globex", severity="SEV1")
+    IncidentFactory(
+        organization=other_org,
+        title="Checkout errors at Globex",
+        severity=SeverityFactory(organization=other_org, name="SEV1"),
+    )
     client = api_client_for(org, "viewer")
 
     def numbers(query=""):
@@ -769,7 +803,7 @@ def test_list_filters_return_exactly_the_matching_incidents(org, other_org, conf
 def test_patch_changes_the_incident_type_within_the_org(org, other_org, configured, api_client_for):
     security = IncidentType.objects.create(organization=org, name="Security", slug="security", checklist=["Rotate"])
     IncidentType.objects.create(organization=other_org, name="Globex", slug="globex")
-    declare(org, title="Leaked key")
+    IncidentFactory(organization=org, title="Leaked key")
     client = api_client_for(org, "responder")
 
     changed = client.patch(f"{INCIDENTS}1/", {"incident_type": "security"}, format="json")
@@ -788,10 +822,10 @@ def test_list_filters_by_incident_type(org, other_org, configured, api_client_fo
     security = IncidentType.objects.create(organization=org, name="Security", slug="security")
     data_loss = IncidentType.objects.create(organization=org, name="Data loss", slug="data-loss")
     IncidentType.objects.create(organization=other_org, name="Globex breach", slug="breach")
-    declare(org, title="Leaked key", incident_type=security)
-    declare(org, title="Checkout is down")
-    declare(org, title="Rows deleted", incident_type=data_loss)
-    declare(org, title="Phishing", incident_type=security)
+    IncidentFactory(organization=org, title="Leaked key", incident_type=security)
+    IncidentFactory(organization=org, title="Checkout is down")
+    IncidentFactory(organization=org, title="Rows deleted", incident_type=data_loss)
+    IncidentFactory(organization=org, title="Phishing", incident_type=security)
     client = api_client_for(org, "viewer")
 
     def found(query):
@@ -834,7 +868,13 @@ def test_list_query_count_does_not_grow_with_incidents(org, owner, responder, co
 
     def declare_many(count):
         for n in range(count):
-            incident = declare(org, title=f"Incident {n}", actor=acting, services=[service])
+            incident = actions.incident_declare(
+                organization=org,
+                actor=acting,
+                title=f"Incident {n}",
+                severity=SeverityFactory(organization=org, name="SEV2"),
+                services=[service],
+            )
             actions.role_assign(
                 incident=incident,
                 role=IncidentRole.objects.get(organization=org, slug="scribe"),
@@ -875,7 +915,7 @@ def test_list_query_count_does_not_grow_with_incidents(org, owner, responder, co
 
 
 def test_severities_are_managed_and_only_unused_ones_deleted(org, configured, api_client):
-    declare(org, severity="SEV2")
+    IncidentFactory(organization=org, title="Checkout is down")
 
     listed = api_client.get("/api/v1/severities/").json()
     created = api_client.post(
