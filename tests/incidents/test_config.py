@@ -20,6 +20,7 @@ from incidents.models import (
 )
 from orgs.models import AuditEvent, MembershipRole
 from orgs.tenancy import Actor
+from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,17 +96,13 @@ def html(response):
     return response.content.decode()
 
 
-def declare(org, actor=SYSTEM, title="Checkout is down", sev="SEV2", **fields):
-    return actions.incident_declare(organization=org, actor=actor, title=title, severity=severity(org, sev), **fields)
-
-
 # --- the settings page ------------------------------------------------------------------------------------
 
 
 def test_every_member_reads_the_settings_and_only_admins_see_the_controls(
     configured, admin, viewer, security, client_for
 ):
-    declare(configured, sev="SEV2")
+    IncidentFactory(organization=configured, title="Checkout is down")
 
     as_viewer = html(client_for(viewer).get(SETTINGS))
     as_admin = html(client_for(admin).get(SETTINGS))
@@ -210,7 +207,7 @@ def test_editing_a_severity_into_a_taken_rank_is_400_and_changes_nothing(configu
 
 
 def test_deleting_a_used_severity_is_refused_with_the_reason(configured, admin, client_for):
-    declare(configured, sev="SEV2")
+    IncidentFactory(organization=configured, title="Checkout is down")
     before = snapshot(configured)
 
     response = client_for(admin).post(SETTINGS + "severities/SEV2/delete/")
@@ -292,7 +289,13 @@ def test_a_duplicate_role_slug_is_400_and_saves_nothing(configured, admin, clien
 
 
 def test_deleting_a_role_that_was_assigned_is_refused_with_the_reason(configured, admin, client_for):
-    declare(configured, actor=Actor(user=admin.user))  # the declarer takes the commander role
+    # The declarer takes the commander role.
+    actions.incident_declare(
+        organization=configured,
+        actor=Actor(user=admin.user),
+        title="Checkout is down",
+        severity=severity(configured, "SEV2"),
+    )
     before = snapshot(configured)
 
     response = client_for(admin).post(SETTINGS + "roles/incident-commander/delete/")
@@ -325,7 +328,13 @@ def test_admin_adds_edits_and_deletes_an_incident_type(configured, admin, client
         incident_type.default_severity.name,
         incident_type.checklist,
     )
-    incident = declare(configured, incident_type=incident_type)
+    incident = actions.incident_declare(
+        organization=configured,
+        actor=SYSTEM,
+        title="Checkout is down",
+        severity=severity(configured, "SEV2"),
+        incident_type=incident_type,
+    )
     edited = client.post(
         SETTINGS + "types/data-loss/edit/",
         {"name": "Data loss", "slug": "data-incident", "default_severity": "", "checklist": "", "position": "3"},
@@ -433,8 +442,13 @@ def test_responders_and_viewers_cannot_change_the_settings(configured, security,
 
 
 def test_declaring_with_a_type_gives_the_commander_its_checklist_and_records_it(configured, admin, responder, security):
-    incident = declare(
-        configured, actor=Actor(user=admin.user), sev="SEV1", commander=responder.user, incident_type=security
+    incident = actions.incident_declare(
+        organization=configured,
+        actor=Actor(user=admin.user),
+        title="Checkout is down",
+        severity=severity(configured, "SEV1"),
+        commander=responder.user,
+        incident_type=security,
     )
 
     assert incident.incident_type == security
@@ -455,7 +469,14 @@ def test_declaring_with_a_type_gives_the_commander_its_checklist_and_records_it(
 
 
 def test_declaring_with_a_type_but_no_commander_leaves_its_tasks_unassigned(configured, security):
-    incident = declare(configured, incident_type=security)  # the system declares: nobody is commander
+    # The system declares: nobody is commander.
+    incident = actions.incident_declare(
+        organization=configured,
+        actor=SYSTEM,
+        title="Checkout is down",
+        severity=severity(configured, "SEV2"),
+        incident_type=security,
+    )
 
     assert list(IncidentTask.objects.filter(incident=incident).values_list("title", "assignee")) == [
         (title, None) for title in SECURITY_CHECKLIST
@@ -466,7 +487,13 @@ def test_declaring_with_another_orgs_type_is_refused_and_creates_nothing(configu
     before = snapshot(configured)
 
     with pytest.raises(ValidationError) as excinfo:
-        declare(configured, incident_type=foreign_type)
+        actions.incident_declare(
+            organization=configured,
+            actor=SYSTEM,
+            title="Checkout is down",
+            severity=severity(configured, "SEV2"),
+            incident_type=foreign_type,
+        )
 
     assert excinfo.value.message_dict == {"incident_type": ["Choose an incident type of this organization."]}
     assert snapshot(configured) == before
