@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
@@ -33,6 +32,7 @@ from orgs.models import Membership, MembershipRole, Organization
 from orgs.tenancy import Actor
 from services import actions as service_actions
 from services.models import Service
+from tests.factories import IncidentFactory, SeverityFactory, TimelineEventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,16 +65,15 @@ def scene(org, owner, make_member, client_for) -> Scene:
     responder.user.save(update_fields=["full_name"])
     viewer = make_member(org, MembershipRole.VIEWER, email="vic@acme.test")
     service = service_actions.service_create(organization=org, actor=Actor.system(), name="Checkout", tier=1)
-    incident = declare(org, owner, "Checkout failing", services=[service])
-    return Scene(org, owner, responder, viewer, service, incident, client_for)
-
-
-def declare(org: Organization, member: Membership, title: str, sev: str = "SEV2", **fields: Any) -> Incident:
     actions.organization_defaults_ensure(organization=org)
-    severity = Severity.objects.for_org(org).get(name=sev)
-    return actions.incident_declare(
-        organization=org, actor=Actor(user=member.user), title=title, severity=severity, **fields
+    incident = actions.incident_declare(
+        organization=org,
+        actor=Actor(user=owner.user),
+        title="Checkout failing",
+        severity=SeverityFactory(organization=org, name="SEV2"),
+        services=[service],
     )
+    return Scene(org, owner, responder, viewer, service, incident, client_for)
 
 
 def messages_of(response) -> list[str]:
@@ -96,9 +95,16 @@ def query_count(client: Client, url: str) -> int:
 
 
 def test_list_shows_open_incidents_first_with_their_details(scene):
-    closed = declare(scene.org, scene.owner, "Old search outage", "SEV4")
+    closed = IncidentFactory(
+        organization=scene.org, title="Old search outage", severity=SeverityFactory(organization=scene.org, name="SEV4")
+    )
     actions.incident_transition(incident=closed, status="resolved", actor=Actor(user=scene.owner.user))
-    newest_closed = declare(scene.org, scene.owner, "Newest but resolved", "SEV3", is_drill=True)
+    newest_closed = IncidentFactory(
+        organization=scene.org,
+        title="Newest but resolved",
+        severity=SeverityFactory(organization=scene.org, name="SEV3"),
+        is_drill=True,
+    )
     actions.incident_transition(incident=newest_closed, status="resolved", actor=Actor(user=scene.owner.user))
 
     response = scene.client(scene.viewer).get(scene.url(None))
@@ -135,7 +141,12 @@ def test_list_shows_open_incidents_first_with_their_details(scene):
 )
 def test_list_filters_and_sorts(scene, query, rows):
     for title, sev, drill in (("Old search outage", "SEV4", False), ("A drill", "SEV3", True)):
-        incident = declare(scene.org, scene.owner, title, sev, is_drill=drill)
+        incident = IncidentFactory(
+            organization=scene.org,
+            title=title,
+            severity=SeverityFactory(organization=scene.org, name=sev),
+            is_drill=drill,
+        )
         actions.incident_transition(incident=incident, status="resolved", actor=Actor(user=scene.owner.user))
 
     html = scene.client(scene.owner).get(f"{scene.url(None)}?{query}").content.decode()
@@ -149,7 +160,7 @@ def test_list_filtered_by_team_matches_owner_teams_of_affected_services(scene):
 
     team = TeamFactory(organization=scene.org, slug="payments")
     owned = service_actions.service_create(organization=scene.org, actor=Actor.system(), name="Ledger", owner_team=team)
-    declare(scene.org, scene.owner, "Ledger slow", services=[owned])
+    IncidentFactory(organization=scene.org, title="Ledger slow", services=[owned])
 
     html = scene.client(scene.owner).get(f"{scene.url(None)}?team=payments").content.decode()
 
@@ -177,7 +188,7 @@ def test_list_filtered_by_incident_type_and_the_filter_shows_only_with_types(sce
     assert 'id="f-type"' not in html  # no types in this org: nothing to filter by
 
     security = IncidentType.objects.create(organization=scene.org, name="Security", slug="security")
-    declare(scene.org, scene.owner, "Leaked key", incident_type=security)
+    IncidentFactory(organization=scene.org, title="Leaked key", incident_type=security)
 
     html = scene.client(scene.owner).get(f"{scene.url(None)}?type=security").content.decode()
     assert re.findall(r'id="incident-row-(\d+)"', html) == ["2"]
@@ -202,10 +213,22 @@ def test_empty_list_invites_responders_to_declare(org, owner, make_member, clien
 def test_list_runs_a_constant_number_of_queries(scene):
     client = scene.client(scene.owner)
     for n in range(9):
-        declare(scene.org, scene.owner, f"Incident {n}", services=[scene.service])
+        actions.incident_declare(
+            organization=scene.org,
+            actor=Actor(user=scene.owner.user),
+            title=f"Incident {n}",
+            severity=SeverityFactory(organization=scene.org, name="SEV2"),
+            services=[scene.service],
+        )
     ten = query_count(client, scene.url(None))
     for n in range(50):
-        declare(scene.org, scene.responder, f"More {n}", "SEV3", services=[scene.service])
+        actions.incident_declare(
+            organization=scene.org,
+            actor=Actor(user=scene.responder.user),
+            title=f"More {n}",
+            severity=SeverityFactory(organization=scene.org, name="SEV3"),
+            services=[scene.service],
+        )
 
     sixty = query_count(client, scene.url(None))
 
@@ -364,7 +387,7 @@ def test_viewer_sees_the_page_without_any_action(scene):
 
 
 def test_drill_banner_shows_on_every_page_of_a_drill(scene):
-    drill = declare(scene.org, scene.owner, "Game day", is_drill=True)
+    drill = IncidentFactory(organization=scene.org, title="Game day", is_drill=True)
     client = scene.client(scene.owner)
 
     pages = [client.get(scene.url(name, drill.number)) for name in ("", "edit/", "milestones/")]
@@ -696,7 +719,7 @@ def test_status_update_can_move_the_status(scene):
 
 
 def test_drills_cannot_post_external_updates(scene):
-    drill = declare(scene.org, scene.owner, "Game day", is_drill=True)
+    drill = IncidentFactory(organization=scene.org, title="Game day", is_drill=True)
 
     page = scene.client(scene.owner).get(scene.url("", drill.number)).content.decode()
     response = scene.client(scene.owner).post(
@@ -724,8 +747,8 @@ def test_pin_and_unpin_an_event(scene):
 
 
 def test_pinning_an_event_of_another_incident_is_404(scene):
-    other = declare(scene.org, scene.owner, "Elsewhere")
-    event = TimelineEvent.objects.filter(incident=other).first()
+    other = IncidentFactory(organization=scene.org, title="Elsewhere")
+    event = TimelineEventFactory(incident=other)
 
     response = scene.client(scene.owner).post(scene.url(f"timeline/{event.pk}/pin/"), {"pinned": "1"})
 
@@ -815,9 +838,14 @@ def test_side_column_partial_for_live_refreshes(scene):
 
 
 def test_service_page_lists_its_open_and_recent_incidents(scene):
-    resolved = declare(scene.org, scene.owner, "Earlier checkout blip", "SEV3", services=[scene.service])
+    resolved = IncidentFactory(
+        organization=scene.org,
+        title="Earlier checkout blip",
+        severity=SeverityFactory(organization=scene.org, name="SEV3"),
+        services=[scene.service],
+    )
     actions.incident_transition(incident=resolved, status="resolved", actor=Actor(user=scene.owner.user))
-    declare(scene.org, scene.owner, "Unrelated search issue")
+    IncidentFactory(organization=scene.org, title="Unrelated search issue")
 
     html = scene.client(scene.viewer).get(f"/o/acme/services/{scene.service.slug}/").content.decode()
 
