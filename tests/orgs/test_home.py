@@ -14,13 +14,24 @@ from alerting.events import InboundEvent
 from alerting.models import AlertGroup, PagingStatus
 from core import home
 from incidents import actions as incident_actions
-from incidents.models import Incident, IncidentRole, IncidentStatus, Severity
-from oncall.models import RotationKind, Schedule, ScheduleLayer, ScheduleLayerMember
-from orgs.models import Membership, MembershipRole, Organization, TeamMembership, User
+from incidents.models import IncidentRole, IncidentStatus, Severity
+from oncall.models import RotationKind, Schedule
+from orgs.models import Membership, MembershipRole, Organization, User
 from orgs.tenancy import Actor
 from services import actions as service_actions
 from services.models import Service
-from tests.factories import MembershipFactory, TeamFactory
+from tests.factories import (
+    IncidentFactory,
+    IntegrationFactory,
+    MembershipFactory,
+    ScheduleFactory,
+    ScheduleLayerFactory,
+    ScheduleLayerMemberFactory,
+    ServiceFactory,
+    SeverityFactory,
+    TeamFactory,
+    TeamMembershipFactory,
+)
 from ticketing import actions as ticketing_actions
 
 pytestmark = pytest.mark.django_db
@@ -91,20 +102,12 @@ def severity(org: Organization, name: str) -> Severity:
     return Severity.objects.for_org(org).get(name=name)
 
 
-def declare(org: Organization, by: Membership, title: str, sev: str, at: datetime, **fields: object) -> Incident:
-    with time_machine.travel(at, tick=False):
-        return incident_actions.incident_declare(
-            organization=org, actor=Actor(user=by.user), title=title, severity=severity(org, sev), **fields
-        )
-
-
 def daily_schedule(org: Organization, name: str, users: list[User], team: object = None) -> Schedule:
     """A UTC schedule whose daily layer (hand-off 09:00, started 30 days before NOW) rotates through `users`."""
-    schedule = Schedule.objects.create(
+    schedule = ScheduleFactory(
         organization=org, name=name, slug=name.lower().replace(" ", "-"), time_zone="UTC", owner_team=team
     )
-    layer = ScheduleLayer.objects.create(
-        organization=org,
+    layer = ScheduleLayerFactory(
         schedule=schedule,
         name="Primary",
         position=0,
@@ -113,7 +116,7 @@ def daily_schedule(org: Organization, name: str, users: list[User], team: object
         start_date=NOW.date() - timedelta(days=30),
     )
     for position, user in enumerate(users):
-        ScheduleLayerMember.objects.create(organization=org, layer=layer, user=user, position=position)
+        ScheduleLayerMemberFactory(layer=layer, user=user, position=position)
     return schedule
 
 
@@ -164,17 +167,36 @@ def test_every_app_registers_its_panels_in_order():
 
 
 def test_open_incidents_worst_first_with_commander_and_age(org, owner, rhea, client_for):
-    declare(org, owner, "Search slow", "SEV3", NOW - timedelta(hours=2, minutes=5))
-    declare(org, rhea, "Checkout down", "SEV1", NOW - timedelta(minutes=30))
-    payments = declare(org, owner, "Payments down", "SEV1", NOW - timedelta(minutes=10))
+    with time_machine.travel(NOW - timedelta(hours=2, minutes=5), tick=False):
+        incident_actions.incident_declare(
+            organization=org, actor=Actor(user=owner.user), title="Search slow", severity=severity(org, "SEV3")
+        )
+    with time_machine.travel(NOW - timedelta(minutes=30), tick=False):
+        incident_actions.incident_declare(
+            organization=org, actor=Actor(user=rhea.user), title="Checkout down", severity=severity(org, "SEV1")
+        )
+    with time_machine.travel(NOW - timedelta(minutes=10), tick=False):
+        payments = incident_actions.incident_declare(
+            organization=org, actor=Actor(user=owner.user), title="Payments down", severity=severity(org, "SEV1")
+        )
     incident_actions.role_release(
         incident=payments,
         role=IncidentRole.objects.for_org(org).get(is_commander=True),
         actor=Actor(user=owner.user),
     )
-    closed = declare(org, owner, "Old outage", "SEV1", NOW - timedelta(days=2))
+    with time_machine.travel(NOW - timedelta(days=2), tick=False):
+        closed = incident_actions.incident_declare(
+            organization=org, actor=Actor(user=owner.user), title="Old outage", severity=severity(org, "SEV1")
+        )
     incident_actions.incident_transition(incident=closed, status=IncidentStatus.RESOLVED, actor=Actor(user=owner.user))
-    declare(org, owner, "Game day", "SEV1", NOW - timedelta(minutes=5), is_drill=True)
+    with time_machine.travel(NOW - timedelta(minutes=5), tick=False):
+        incident_actions.incident_declare(
+            organization=org,
+            actor=Actor(user=owner.user),
+            title="Game day",
+            severity=severity(org, "SEV1"),
+            is_drill=True,
+        )
 
     html = home_html(client_for(owner))
 
@@ -207,10 +229,7 @@ def test_no_open_incidents_tells_a_responder_to_declare_and_a_viewer_whom_to_exp
 
 @pytest.fixture
 def integration(org, checkout):
-    created, _key = alerting_actions.integration_create(
-        organization=org, service=checkout, name="Prometheus", kind="alertmanager", actor=Actor.system()
-    )
-    return created
+    return IntegrationFactory(service=checkout, name="Prometheus", kind="alertmanager")
 
 
 def test_alerts_waiting_unanswered_first_silenced_last_acknowledged_left_out(org, owner, integration, client_for):
@@ -270,9 +289,7 @@ def test_a_viewer_sees_the_alerts_without_acknowledge_buttons(org, vic, integrat
 def test_alert_empty_states_say_what_to_do(org, owner, rhea, checkout, client_for):
     admin_panel = text(panel(home_html(client_for(owner)), "alerts"))
     responder_panel = text(panel(home_html(client_for(rhea)), "alerts"))
-    alerting_actions.integration_create(
-        organization=org, service=checkout, name="Grafana", kind="grafana", actor=Actor.system()
-    )
+    IntegrationFactory(service=checkout, name="Grafana", kind="grafana")
     quiet_panel = text(panel(home_html(client_for(rhea)), "alerts"))
 
     assert admin_panel == (
@@ -294,7 +311,7 @@ def test_alert_empty_states_say_what_to_do(org, owner, rhea, checkout, client_fo
 
 def test_on_call_now_for_me_my_teams_and_every_schedule(org, owner, rhea, vic, client_for):
     payments = TeamFactory(organization=org, name="Payments", slug="payments")
-    TeamMembership.objects.create(organization=org, team=payments, user=rhea.user)
+    TeamMembershipFactory(team=payments, user=rhea.user)
     daily_schedule(org, "Web", [owner.user, vic.user])  # day 30 of the rotation: owner (even turn)
     daily_schedule(org, "Payments primary", [rhea.user], team=payments)  # Rhea alone: open ended
     daily_schedule(org, "Data", [])  # nobody at all
@@ -343,15 +360,36 @@ def test_no_schedules_asks_an_admin_to_set_one_up(org, owner, rhea, client_for):
 
 
 def test_my_open_tasks_worst_incident_first(org, owner, rhea, client_for):
-    search = declare(org, owner, "Search slow", "SEV3", NOW - timedelta(hours=1), commander=owner.user)
-    checkout = declare(org, owner, "Checkout down", "SEV1", NOW - timedelta(minutes=5), commander=owner.user)
+    with time_machine.travel(NOW - timedelta(hours=1), tick=False):
+        search = incident_actions.incident_declare(
+            organization=org,
+            actor=Actor(user=owner.user),
+            title="Search slow",
+            severity=severity(org, "SEV3"),
+            commander=owner.user,
+        )
+    with time_machine.travel(NOW - timedelta(minutes=5), tick=False):
+        checkout = incident_actions.incident_declare(
+            organization=org,
+            actor=Actor(user=owner.user),
+            title="Checkout down",
+            severity=severity(org, "SEV1"),
+            commander=owner.user,
+        )
     actor = Actor(user=owner.user)
     incident_actions.task_add(incident=search, title="Check the index size", assignee=rhea.user, actor=actor)
     incident_actions.task_add(incident=checkout, title="Roll back v2.14", assignee=rhea.user, actor=actor)
     done = incident_actions.task_add(incident=checkout, title="Page payments", assignee=rhea.user, actor=actor)
     incident_actions.task_complete(task=done, actor=actor)
     incident_actions.task_add(incident=checkout, title="Tell support", assignee=owner.user, actor=actor)
-    closed = declare(org, owner, "Old", "SEV1", NOW - timedelta(days=1), commander=owner.user)
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        closed = incident_actions.incident_declare(
+            organization=org,
+            actor=Actor(user=owner.user),
+            title="Old",
+            severity=severity(org, "SEV1"),
+            commander=owner.user,
+        )
     incident_actions.task_add(incident=closed, title="Forgotten", assignee=rhea.user, actor=actor)
     incident_actions.incident_transition(incident=closed, status=IncidentStatus.CLOSED, actor=actor)
 
@@ -425,16 +463,19 @@ def test_htmx_refresh_gets_the_panels_region_alone(org, owner, client_for):
 def busy_org(org: Organization, owner: Membership, size: int) -> None:
     """`size` of everything the home page shows: incidents with tasks, alert groups, schedules, follow-ups."""
     actor = Actor(user=owner.user)
-    service = Service.objects.for_org(org).first() or service_actions.service_create(
-        organization=org, actor=Actor.system(), name="Checkout", tier=1
-    )
-    integration, _key = alerting_actions.integration_create(
-        organization=org, service=service, name=f"Prometheus {size}", kind="alertmanager", actor=Actor.system()
-    )
+    service = Service.objects.for_org(org).first() or ServiceFactory(organization=org, name="Checkout", tier=1)
+    integration = IntegrationFactory(service=service, name=f"Prometheus {size}", kind="alertmanager")
     team = TeamFactory(organization=org)
-    TeamMembership.objects.create(organization=org, team=team, user=owner.user)
+    TeamMembershipFactory(team=team, user=owner.user)
     for n in range(size):
-        incident = declare(org, owner, f"Incident {n}", "SEV2", NOW - timedelta(minutes=n + 1), services=[service])
+        with time_machine.travel(NOW - timedelta(minutes=n + 1), tick=False):
+            incident = incident_actions.incident_declare(
+                organization=org,
+                actor=Actor(user=owner.user),
+                title=f"Incident {n}",
+                severity=severity(org, "SEV2"),
+                services=[service],
+            )
         incident_actions.task_add(incident=incident, title=f"Task {n}", assignee=owner.user, actor=actor)
         trigger(integration, f"key-{size}-{n}", f"Alert {n}")
         member = person(org, MembershipRole.RESPONDER, f"p{size}-{n}@acme.test", f"Person {size} {n}")
@@ -465,7 +506,12 @@ def test_queries_stay_bounded_whatever_the_amount_of_work(org, owner, client_for
 
 
 def test_another_orgs_member_gets_404_and_sees_nothing_of_it(org, owner, other_member, client_for):
-    declare(org, owner, "Acme secret outage", "SEV1", NOW - timedelta(minutes=5))
+    IncidentFactory(
+        organization=org,
+        title="Acme secret outage",
+        severity=SeverityFactory(organization=org, name="SEV1"),
+        declared_at=NOW - timedelta(minutes=5),
+    )
     outsider = client_for(other_member)
 
     assert outsider.get("/o/acme/").status_code == 404
