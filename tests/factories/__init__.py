@@ -14,6 +14,7 @@ from tests.factories.incidents import (
     RoleAssignmentFactory,
     SeverityFactory,
     StatusUpdateFactory,
+    TimedIncidentFactory,
     TimelineEventFactory,
 )
 from tests.factories.notifications import ContactMethodFactory, NotificationFactory, NotificationRuleFactory
@@ -105,6 +106,7 @@ __all__ = [
     "StatusUpdateFactory",
     "TeamFactory",
     "TeamMembershipFactory",
+    "TimedIncidentFactory",
     "TimelineEventFactory",
     "UserFactory",
     "api_token_for",

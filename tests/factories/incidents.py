@@ -2,6 +2,7 @@
 `incident_declare` numbers them, so INC numbers follow production's; nothing here writes timeline or audit
 rows — tests about declaring call `incident_declare` itself."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import factory
@@ -74,7 +75,7 @@ class IncidentFactory(DjangoModelFactory[Incident]):
 
     organization = factory.SubFactory(OrganizationFactory)
     number = None  # allocated in _create, like incident_declare
-    title = factory.Sequence(lambda n: f"Incident {n}")
+    title = None  # "Incident <number>" unless given
     severity = factory.SubFactory(SeverityFactory, organization=factory.SelfAttribute("..organization"), name="SEV2")
     status = IncidentStatus.INVESTIGATING
     declared_at = factory.LazyFunction(lambda: timezone.now())
@@ -85,12 +86,37 @@ class IncidentFactory(DjangoModelFactory[Incident]):
     def _create(cls, model_class: type[Incident], *args: Any, **kwargs: Any) -> Incident:
         if kwargs.get("number") is None:
             kwargs["number"] = org_actions.counter_next(organization=kwargs["organization"], name="incident")
+        if kwargs.get("title") is None:
+            kwargs["title"] = f"Incident {kwargs['number']}"
         return super()._create(model_class, *args, **kwargs)
 
     @factory.post_generation
     def services(obj: Incident, create: bool, extracted: list | None, **kwargs: Any) -> None:
         for service in extracted or []:
             IncidentServiceFactory(incident=obj, service=service)
+
+
+def _minutes_after(start: datetime, minutes: float | None) -> datetime | None:
+    return None if minutes is None else start + timedelta(minutes=minutes)
+
+
+class TimedIncidentFactory(IncidentFactory):
+    """An incident with known timestamps, for analytics: `detect`, `ack`, `mitigate` and `resolve` are minutes
+    after `started_at` (one not given was never reached; declared when detected); resolved unless told otherwise."""
+
+    class Params:
+        detect: float | None = None
+        ack: float | None = None
+        mitigate: float | None = None
+        resolve: float | None = None
+
+    status = IncidentStatus.RESOLVED
+    started_at = factory.LazyFunction(lambda: timezone.now())
+    declared_at = factory.LazyAttribute(lambda o: _minutes_after(o.started_at, o.detect) or o.started_at)
+    detected_at = factory.LazyAttribute(lambda o: _minutes_after(o.started_at, o.detect))
+    acknowledged_at = factory.LazyAttribute(lambda o: _minutes_after(o.started_at, o.ack))
+    mitigated_at = factory.LazyAttribute(lambda o: _minutes_after(o.started_at, o.mitigate))
+    resolved_at = factory.LazyAttribute(lambda o: _minutes_after(o.started_at, o.resolve))
 
 
 class IncidentServiceFactory(DjangoModelFactory[IncidentService]):

@@ -171,7 +171,9 @@ def test_step_one_then_step_two_after_the_delay_then_acknowledge_stops_paging(or
     wait_for(lambda: receiver.paths()["/bo"] == 1, 20, "Bo's page")
     bo_at = time.monotonic() - started
     assert ana_at < 2.5
-    assert 2.5 <= bo_at - ana_at < 6
+    # Bo's step is due 3 s after Ana's step ran, which is after the trigger; Ana's delivery itself may lag, so the
+    # gap between the two arrivals is not the delay, the time since the trigger is
+    assert 3.0 <= bo_at < 9
 
     # When Bo acknowledges before the second pass reaches Ana again
     alerting_actions.alert_group_acknowledge(group=group, actor=Actor(user=bo.user))

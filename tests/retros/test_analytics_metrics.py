@@ -3,63 +3,23 @@ interpolation, like PostgreSQL's percentile_cont) on PostgreSQL and SQLite alike
 other orgs and other dates left out; a missing milestone leaves the incident out of that metric only."""
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from incidents import actions as incident_actions
-from incidents.models import Incident, IncidentService, IncidentStatus, Severity
-from orgs.models import Organization, Team
+from incidents.models import IncidentStatus, Severity
+from orgs.models import Organization
 from orgs.tenancy import Actor
 from retros import analytics
-from services import actions as service_actions
-from services.models import Service
-from tests.factories import TeamFactory
+from tests.factories import ServiceFactory, SeverityFactory, TeamFactory, TimedIncidentFactory
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 SYSTEM = Actor.system()
 RANGE = analytics.AnalyticsFilters(since=date(2026, 3, 1), until=date(2026, 3, 31))
-
-
-def make_incident(
-    organization: Organization,
-    *,
-    started: datetime = T0,
-    severity: str = "SEV2",
-    services: tuple[Service, ...] = (),
-    detect: float | None = None,
-    ack: float | None = None,
-    mitigate: float | None = None,
-    resolve: float | None = None,
-    is_drill: bool = False,
-    status: str = IncidentStatus.RESOLVED,
-) -> Incident:
-    """An incident whose milestones are `started` + the given minutes (None: never reached)."""
-    number = Incident.objects.filter(organization=organization).count() + 1
-
-    def at(minutes: float | None) -> datetime | None:
-        return None if minutes is None else started + timedelta(minutes=minutes)
-
-    incident = Incident.objects.create(
-        organization=organization,
-        number=number,
-        title=f"Incident {number}",
-        severity=Severity.objects.get(organization=organization, name=severity),
-        status=status,
-        is_drill=is_drill,
-        started_at=started,
-        declared_at=at(detect) or started,
-        detected_at=at(detect),
-        acknowledged_at=at(ack),
-        mitigated_at=at(mitigate),
-        resolved_at=at(resolve),
-    )
-    for service in services:
-        IncidentService.objects.create(organization=organization, incident=incident, service=service)
-    return incident
 
 
 @pytest.fixture
@@ -74,10 +34,6 @@ def globex(other_org: Organization) -> Organization:
     return other_org
 
 
-def service(organization: Organization, name: str, team: Team | None = None) -> Service:
-    return service_actions.service_create(organization=organization, actor=SYSTEM, name=name, owner_team=team)
-
-
 def minutes(value: float) -> float:
     return value * 60.0
 
@@ -85,7 +41,7 @@ def minutes(value: float) -> float:
 def test_summary_gives_exact_mean_median_and_p90(acme):
     # Given five resolved incidents resolving in 10, 20, 30, 40 and 100 minutes
     for resolve in (10, 20, 30, 40, 100):
-        make_incident(acme, resolve=resolve)
+        TimedIncidentFactory(organization=acme, started_at=T0, resolve=resolve)
 
     # When the summary is computed
     summary = analytics.analytics_summary(organization=acme, filters=RANGE)
@@ -99,7 +55,7 @@ def test_summary_gives_exact_mean_median_and_p90(acme):
 
 def test_even_count_median_interpolates_between_the_middle_two(acme):
     for ack in (1, 2, 4, 7):
-        make_incident(acme, ack=ack)
+        TimedIncidentFactory(organization=acme, started_at=T0, ack=ack)
 
     summary = analytics.analytics_summary(organization=acme, filters=RANGE)
 
@@ -110,9 +66,9 @@ def test_even_count_median_interpolates_between_the_middle_two(acme):
 
 
 def test_seconds_are_exact_to_the_millisecond(acme):
-    make_incident(acme, detect=0.5)  # 30 s
-    make_incident(acme, detect=1.25)  # 75 s
-    make_incident(acme, detect=1 / 60 * 1.5)  # 1.5 s
+    TimedIncidentFactory(organization=acme, started_at=T0, detect=0.5)  # 30 s
+    TimedIncidentFactory(organization=acme, started_at=T0, detect=1.25)  # 75 s
+    TimedIncidentFactory(organization=acme, started_at=T0, detect=1 / 60 * 1.5)  # 1.5 s
 
     summary = analytics.analytics_summary(organization=acme, filters=RANGE)
 
@@ -122,8 +78,8 @@ def test_seconds_are_exact_to_the_millisecond(acme):
 
 def test_missing_milestone_leaves_the_incident_out_of_that_metric_only(acme):
     # Given one incident acknowledged but never mitigated, and one mitigated but never acknowledged
-    make_incident(acme, detect=1, ack=5, resolve=60)
-    make_incident(acme, detect=3, mitigate=20, resolve=120)
+    TimedIncidentFactory(organization=acme, started_at=T0, detect=1, ack=5, resolve=60)
+    TimedIncidentFactory(organization=acme, started_at=T0, detect=3, mitigate=20, resolve=120)
 
     summary = analytics.analytics_summary(organization=acme, filters=RANGE)
 
@@ -144,8 +100,8 @@ def test_no_incidents_gives_zero_counts_and_no_figures(acme):
 
 
 def test_drills_are_left_out_unless_included(acme):
-    make_incident(acme, resolve=10)
-    make_incident(acme, resolve=50, is_drill=True)
+    TimedIncidentFactory(organization=acme, started_at=T0, resolve=10)
+    TimedIncidentFactory(organization=acme, started_at=T0, resolve=50, is_drill=True)
 
     without = analytics.analytics_summary(organization=acme, filters=RANGE)
     with_drills = analytics.analytics_summary(organization=acme, filters=replace(RANGE, include_drills=True))
@@ -155,10 +111,11 @@ def test_drills_are_left_out_unless_included(acme):
 
 
 def test_false_alarms_merged_and_canceled_incidents_do_not_count(acme):
-    make_incident(acme, resolve=10)
+    TimedIncidentFactory(organization=acme, started_at=T0, resolve=10)
     for status in (IncidentStatus.DECLINED, IncidentStatus.MERGED, IncidentStatus.CANCELED):
-        make_incident(acme, resolve=500, status=status)
-    make_incident(acme, ack=4, status=IncidentStatus.INVESTIGATING)  # open ones count
+        TimedIncidentFactory(organization=acme, started_at=T0, resolve=500, status=status)
+    # Open ones count.
+    TimedIncidentFactory(organization=acme, started_at=T0, ack=4, status=IncidentStatus.INVESTIGATING)
 
     summary = analytics.analytics_summary(organization=acme, filters=RANGE)
 
@@ -169,10 +126,11 @@ def test_false_alarms_merged_and_canceled_incidents_do_not_count(acme):
 
 
 def test_range_is_on_started_at_both_days_inclusive(acme):
-    make_incident(acme, started=datetime(2026, 2, 28, 23, 59, tzinfo=UTC), resolve=1)  # before
-    make_incident(acme, started=datetime(2026, 3, 1, 0, 0, tzinfo=UTC), resolve=2)  # first moment
-    make_incident(acme, started=datetime(2026, 3, 31, 23, 59, tzinfo=UTC), resolve=4)  # last day
-    make_incident(acme, started=datetime(2026, 4, 1, 0, 0, tzinfo=UTC), resolve=8)  # after
+    # One before the range, one at its first moment, one on its last day, one after it.
+    TimedIncidentFactory(organization=acme, started_at=datetime(2026, 2, 28, 23, 59, tzinfo=UTC), resolve=1)
+    TimedIncidentFactory(organization=acme, started_at=datetime(2026, 3, 1, 0, 0, tzinfo=UTC), resolve=2)
+    TimedIncidentFactory(organization=acme, started_at=datetime(2026, 3, 31, 23, 59, tzinfo=UTC), resolve=4)
+    TimedIncidentFactory(organization=acme, started_at=datetime(2026, 4, 1, 0, 0, tzinfo=UTC), resolve=8)
 
     summary = analytics.analytics_summary(organization=acme, filters=RANGE)
 
@@ -180,9 +138,11 @@ def test_range_is_on_started_at_both_days_inclusive(acme):
 
 
 def test_another_orgs_incidents_never_count(acme, globex):
-    make_incident(acme, resolve=10)
-    make_incident(globex, resolve=1000)
-    make_incident(globex, resolve=2000, severity="SEV1")
+    TimedIncidentFactory(organization=acme, started_at=T0, resolve=10)
+    TimedIncidentFactory(organization=globex, started_at=T0, resolve=1000)
+    TimedIncidentFactory(
+        organization=globex, started_at=T0, severity=SeverityFactory(organization=globex, name="SEV1"), resolve=2000
+    )
 
     acme_summary = analytics.analytics_summary(organization=acme, filters=RANGE)
     acme_severities = analytics.analytics_breakdown(organization=acme, filters=RANGE, by="severity")
@@ -196,9 +156,10 @@ def test_another_orgs_incidents_never_count(acme, globex):
 
 
 def test_weekly_rows_cover_every_week_of_the_range_with_figures(acme):
-    make_incident(acme, started=datetime(2026, 3, 2, 10, tzinfo=UTC), resolve=10)
-    make_incident(acme, started=datetime(2026, 3, 8, 23, tzinfo=UTC), resolve=30)  # Sunday: same week
-    make_incident(acme, started=datetime(2026, 3, 23, 1, tzinfo=UTC), resolve=5)
+    TimedIncidentFactory(organization=acme, started_at=datetime(2026, 3, 2, 10, tzinfo=UTC), resolve=10)
+    # A Sunday: the same week as the Monday before.
+    TimedIncidentFactory(organization=acme, started_at=datetime(2026, 3, 8, 23, tzinfo=UTC), resolve=30)
+    TimedIncidentFactory(organization=acme, started_at=datetime(2026, 3, 23, 1, tzinfo=UTC), resolve=5)
 
     weeks = analytics.analytics_weekly(organization=acme, filters=RANGE)
 
@@ -214,13 +175,34 @@ def test_weekly_rows_cover_every_week_of_the_range_with_figures(acme):
 
 def test_breakdowns_by_severity_service_and_team(acme):
     payments = TeamFactory(organization=acme, name="Payments", slug="payments")
-    api = service(acme, "API", payments)
-    ledger = service(acme, "Ledger", payments)
-    search = service(acme, "Search")
-    make_incident(acme, severity="SEV1", services=(api, ledger), resolve=10)  # one team, two services
-    make_incident(acme, severity="SEV1", services=(api,), resolve=30)
-    make_incident(acme, severity="SEV3", services=(search,), resolve=100)
-    make_incident(acme, severity="SEV3", resolve=200)
+    api = ServiceFactory(organization=acme, name="API", owner_team=payments)
+    ledger = ServiceFactory(organization=acme, name="Ledger", owner_team=payments)
+    search = ServiceFactory(organization=acme, name="Search")
+    # One team, two services.
+    TimedIncidentFactory(
+        organization=acme,
+        started_at=T0,
+        severity=SeverityFactory(organization=acme, name="SEV1"),
+        services=(api, ledger),
+        resolve=10,
+    )
+    TimedIncidentFactory(
+        organization=acme,
+        started_at=T0,
+        severity=SeverityFactory(organization=acme, name="SEV1"),
+        services=(api,),
+        resolve=30,
+    )
+    TimedIncidentFactory(
+        organization=acme,
+        started_at=T0,
+        severity=SeverityFactory(organization=acme, name="SEV3"),
+        services=(search,),
+        resolve=100,
+    )
+    TimedIncidentFactory(
+        organization=acme, started_at=T0, severity=SeverityFactory(organization=acme, name="SEV3"), resolve=200
+    )
 
     by_severity = analytics.analytics_breakdown(organization=acme, filters=RANGE, by="severity")
     by_service = analytics.analytics_breakdown(organization=acme, filters=RANGE, by="service")
@@ -242,11 +224,29 @@ def test_breakdowns_by_severity_service_and_team(acme):
 
 def test_filters_narrow_by_severity_service_team_and_type(acme):
     payments = TeamFactory(organization=acme, name="Payments", slug="payments")
-    api = service(acme, "API", payments)
-    search = service(acme, "Search")
-    make_incident(acme, severity="SEV1", services=(api,), resolve=10)
-    make_incident(acme, severity="SEV1", services=(search,), resolve=20)
-    make_incident(acme, severity="SEV2", services=(api, search), resolve=40)
+    api = ServiceFactory(organization=acme, name="API", owner_team=payments)
+    search = ServiceFactory(organization=acme, name="Search")
+    TimedIncidentFactory(
+        organization=acme,
+        started_at=T0,
+        severity=SeverityFactory(organization=acme, name="SEV1"),
+        services=(api,),
+        resolve=10,
+    )
+    TimedIncidentFactory(
+        organization=acme,
+        started_at=T0,
+        severity=SeverityFactory(organization=acme, name="SEV1"),
+        services=(search,),
+        resolve=20,
+    )
+    TimedIncidentFactory(
+        organization=acme,
+        started_at=T0,
+        severity=SeverityFactory(organization=acme, name="SEV2"),
+        services=(api, search),
+        resolve=40,
+    )
     sev1 = Severity.objects.get(organization=acme, name="SEV1")
 
     def mean(**narrow: object) -> tuple[int, float | None]:
