@@ -7,6 +7,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from core.text import duration_text
 from incidents.models import Incident, IncidentService, RoleAssignment, TimelineEvent, TimelineKind
 from orgs.models import Organization, User
 from retros.models import (
@@ -47,23 +48,6 @@ class Duration:
     @property
     def text(self) -> str:
         return duration_text(self.seconds)
-
-
-def duration_text(seconds: int | None) -> str:
-    """2d 4h · 3h 12m · 14m · 40s (the two largest units), or "—" when the milestone is not reached."""
-    if seconds is None:
-        return "—"
-    seconds = max(seconds, 0)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    if minutes:
-        return f"{minutes}m"
-    return f"{seconds}s"
 
 
 def milestone_durations(*, incident: Incident) -> list[Duration]:

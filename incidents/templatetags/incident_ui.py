@@ -1,7 +1,7 @@
 """Template helpers of the incident pages and their live fragments (which render outside any view, so
 everything here is viewer-independent: times go through `{% datetime %}`, core/timefmt.py)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django import template
@@ -9,25 +9,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core import timefmt
+from core.text import duration_text
 from incidents.forms import MILESTONE_LABELS
 from incidents.models import Incident, IncidentStatus, RoleAssignment, Severity, allowed_transitions
 
 register = template.Library()
-
-
-def duration_text(delta: timedelta) -> str:
-    """2d 4h · 3h 12m · 14m · 40s: the two largest units, for people scanning a list."""
-    seconds = max(int(delta.total_seconds()), 0)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    if minutes:
-        return f"{minutes}m"
-    return f"{seconds}s"
 
 
 def incident_end(incident: Incident) -> datetime | None:
