@@ -6,11 +6,13 @@ Without the bound, `since=0001-01-01` or `until=9999-12-31` parse fine and then 
 `± timedelta` (OverflowError, a 500) or a PostgreSQL timestamp.
 """
 
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django_filters import filters as django_filters
 from django_filters.fields import IsoDateTimeField
@@ -18,6 +20,7 @@ from rest_framework import serializers
 
 from core import limits
 
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 DATE_RANGE_MESSAGE = f"Enter a date between {limits.DATE_MIN.isoformat()} and {limits.DATE_MAX.isoformat()}."
 
 
@@ -68,6 +71,35 @@ class BoundedDateTimeField(forms.DateTimeField):
             raise ValidationError(DATE_RANGE_MESSAGE, code="date_out_of_range") from None
 
 
+class ZonedDateTimeField(BoundedDateTimeField):
+    """A `datetime-local` input read and shown in the time zone `tz` (UTC unless given), whatever the server's or
+    browser's time zone; the value is an aware datetime in UTC."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}, format=DATETIME_LOCAL)
+
+    def __init__(self, *, tz: tzinfo = UTC, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])
+        self.tz = tz
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return timezone.localtime(value, self.tz).strftime(DATETIME_LOCAL)
+        return value
+
+    def to_python(self, value: Any) -> datetime | None:
+        with timezone.override(self.tz):
+            result = super().to_python(value)
+        return result.astimezone(UTC) if result else None
+
+
+class UTCDateTimeField(ZonedDateTimeField):
+    """A `datetime-local` input read and shown as UTC (times the whole org reads the same)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(tz=UTC, **kwargs)
+
+
 class BoundedIsoDateTimeField(IsoDateTimeField):
     default_validators = [validate_date_in_range]
 
@@ -88,3 +120,17 @@ class BoundedSerializerDateField(serializers.DateField):
 
 class BoundedSerializerDateTimeField(serializers.DateTimeField):
     default_validators = [validate_date_in_range]
+
+
+def optional_datetime_fields(
+    model: type[models.Model], names: Sequence[str], **help_texts: str
+) -> tuple[BoundedSerializerDateTimeField, ...]:
+    """Optional bounded date-time fields for the model's fields `names`, in that order, null where the model
+    allows it; a serializer's body unpacks them: `started_at, ended_at = optional_datetime_fields(M, ("started_at",
+    "ended_at"))`."""
+    return tuple(
+        BoundedSerializerDateTimeField(
+            required=False, allow_null=model._meta.get_field(name).null, help_text=help_texts.get(name)
+        )
+        for name in names
+    )

@@ -1,5 +1,5 @@
-"""Shared form fields (the bounded date fields are in core.fields). Each takes its choices from the caller, which
-limits them to the request's organization."""
+"""Shared form fields and forms (the bounded date fields are in core.fields). A member field takes its choices from
+the caller, which limits them to the request's organization."""
 
 from typing import Any
 
@@ -16,3 +16,13 @@ class MemberChoiceField(forms.ModelChoiceField):
 def member_field(queryset: Any, **kwargs: Any) -> MemberChoiceField:
     """A MemberChoiceField over `queryset` (people of one organization), chosen by uuid."""
     return MemberChoiceField(queryset=queryset, to_field_name="uuid", **kwargs)
+
+
+class SettingsForm(forms.Form):
+    """A settings form laid out in rows: each row is one line of fields (several on wide screens). The settings
+    form page (templates/core/settings_form.html) shows a form with a `layout` in these rows."""
+
+    layout: list[list[str]] = []
+
+    def rows(self) -> list[list[forms.BoundField]]:
+        return [[self[name] for name in row] for row in self.layout]

@@ -4,42 +4,25 @@ admins add, edit and delete (through incidents.config_actions, which audit every
 A form page re-renders with the errors and status 400; a refused delete (a severity still in use, a role that
 was assigned) shows the reason on the confirmation page, also with 400."""
 
-from collections.abc import Callable
 from typing import Any
 
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.pages import SettingsPages
 from incidents import config_actions, selectors
 from incidents.forms import IncidentRoleSettingsForm, IncidentTypeSettingsForm, SeveritySettingsForm
 from orgs.permissions import ADMIN, role_required
 from orgs.tenancy import Actor
-from orgs.web import confirm_delete, form_save
 
 SETTINGS = "incidents/incident_settings.html"
-FORM = "incidents/settings_form.html"
-CONFIRM = "incidents/settings_confirm.html"
-
-
-def settings_url(request: HttpRequest, section: str) -> str:
-    return reverse("incidents:incident-settings", kwargs={"org_slug": request.organization.slug}) + f"#{section}"
-
-
-def save(
-    request: HttpRequest, form: Form, change: Callable[[dict[str, Any]], Any], done: Callable[[Any], str], **page: Any
-) -> HttpResponse:
-    """Run `change` with a valid form's data and go back to the settings section, or show the form again."""
-    back = settings_url(request, page["section"])
-    return form_save(request, form, change, done, back=back, template=FORM, **page)
-
-
-def delete(request: HttpRequest, remove: Callable[[], Any], done: str, **page: Any) -> HttpResponse:
-    """GET asks for confirmation; POST runs `remove`, or shows why it was refused (400)."""
-    back = settings_url(request, page["section"])
-    return confirm_delete(request, remove, done, back=back, template=CONFIRM, **page)
+PAGES = SettingsPages(
+    settings="incidents:incident-settings",
+    crumb="Incidents",
+    crumb_url="incidents:incident-list",
+    title="Incident settings",
+)
 
 
 def incidents(count: int) -> str:
@@ -74,7 +57,7 @@ def incident_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
 def severity_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     ranks = selectors.severity_list(organization=request.organization).values_list("rank", flat=True)
     form = SeveritySettingsForm(request.POST or None, initial={"rank": max(ranks, default=0) + 1})
-    return save(
+    return PAGES.save(
         request,
         form,
         lambda data: config_actions.severity_create(
@@ -93,7 +76,7 @@ def severity_update(request: HttpRequest, org_slug: str, name: str) -> HttpRespo
     severity = selectors.severity_get(organization=request.organization, name=name)
     initial = {field: getattr(severity, field) for field in config_actions.SEVERITY_FIELDS}
     form = SeveritySettingsForm(request.POST or None, initial=initial)
-    return save(
+    return PAGES.save(
         request,
         form,
         lambda data: config_actions.severity_update(severity=severity, actor=Actor.from_request(request), **data),
@@ -111,7 +94,7 @@ def severity_update(request: HttpRequest, org_slug: str, name: str) -> HttpRespo
 @role_required(ADMIN)
 def severity_delete(request: HttpRequest, org_slug: str, name: str) -> HttpResponse:
     severity = selectors.severity_get(organization=request.organization, name=name)
-    return delete(
+    return PAGES.delete(
         request,
         lambda: config_actions.severity_delete(severity=severity, actor=Actor.from_request(request)),
         f"Severity {severity.name} deleted.",
@@ -131,7 +114,7 @@ def severity_delete(request: HttpRequest, org_slug: str, name: str) -> HttpRespo
 def incident_role_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     positions = selectors.role_list(organization=request.organization).values_list("position", flat=True)
     form = IncidentRoleSettingsForm(request.POST or None, initial={"position": max(positions, default=-1) + 1})
-    return save(
+    return PAGES.save(
         request,
         form,
         lambda data: config_actions.incident_role_create(
@@ -150,7 +133,7 @@ def incident_role_update(request: HttpRequest, org_slug: str, slug: str) -> Http
     role = selectors.role_get(organization=request.organization, slug=slug)
     initial = {field: getattr(role, field) for field in config_actions.ROLE_FIELDS}
     form = IncidentRoleSettingsForm(request.POST or None, initial=initial)
-    return save(
+    return PAGES.save(
         request,
         form,
         lambda data: config_actions.incident_role_update(
@@ -171,7 +154,7 @@ def incident_role_update(request: HttpRequest, org_slug: str, slug: str) -> Http
 @role_required(ADMIN)
 def incident_role_delete(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
     role = selectors.role_get(organization=request.organization, slug=slug)
-    return delete(
+    return PAGES.delete(
         request,
         lambda: config_actions.incident_role_delete(role=role, actor=Actor.from_request(request)),
         f"Role {role.name} deleted.",
@@ -193,7 +176,7 @@ def incident_type_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = IncidentTypeSettingsForm(
         request.POST or None, organization=request.organization, initial={"position": max(positions, default=-1) + 1}
     )
-    return save(
+    return PAGES.save(
         request,
         form,
         lambda data: config_actions.incident_type_create(
@@ -212,7 +195,7 @@ def incident_type_update(request: HttpRequest, org_slug: str, slug: str) -> Http
     incident_type = selectors.incident_type_get(organization=request.organization, slug=slug)
     initial = {field: getattr(incident_type, field) for field in config_actions.INCIDENT_TYPE_FIELDS}
     form = IncidentTypeSettingsForm(request.POST or None, organization=request.organization, initial=initial)
-    return save(
+    return PAGES.save(
         request,
         form,
         lambda data: config_actions.incident_type_update(
@@ -239,7 +222,7 @@ def incident_type_delete(request: HttpRequest, org_slug: str, slug: str) -> Http
         if used
         else "No incident has this type."
     )
-    return delete(
+    return PAGES.delete(
         request,
         lambda: config_actions.incident_type_delete(incident_type=incident_type, actor=Actor.from_request(request)),
         f"Incident type {incident_type.name} deleted.",

@@ -2,14 +2,14 @@
 severity name, role slug, user uuid) from querysets of the request's org, so another org's ids are
 plain "not a valid choice" errors."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from core import limits
-from core.fields import BoundedDateField, BoundedDateTimeField
+from core.fields import BoundedDateField, UTCDateTimeField
+from core.forms import SettingsForm, member_field
 from incidents import selectors
 from incidents.models import (
     MILESTONES,
@@ -24,7 +24,6 @@ from orgs import selectors as org_selectors
 from orgs.models import Organization, User
 from services import selectors as service_selectors
 
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 MILESTONE_LABELS = {
     "started_at": "Impact started",
     "detected_at": "Detected",
@@ -43,36 +42,6 @@ STATUS_FILTERS = [
 ]
 DRILL_FILTERS = [("", "Drills and real"), ("no", "Real only"), ("yes", "Drills only")]
 SORTS = [("", "Open first"), ("newest", "Newest"), ("oldest", "Oldest"), ("severity", "Severity")]
-
-
-class UTCDateTimeField(BoundedDateTimeField):
-    """A `datetime-local` input read and shown as UTC, whatever the server's or browser's time zone."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}, format=DATETIME_LOCAL)
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("input_formats", [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, datetime):
-            return timezone.localtime(value, UTC).strftime(DATETIME_LOCAL)
-        return value
-
-    def to_python(self, value: Any) -> datetime | None:
-        with timezone.override(UTC):
-            return super().to_python(value)
-
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return obj.display_name
-
-
-def member_field(organization: Organization, **kwargs: Any) -> MemberChoiceField:
-    return MemberChoiceField(
-        queryset=selectors.member_choices(organization=organization), to_field_name="uuid", **kwargs
-    )
 
 
 def service_queryset(organization: Organization) -> Any:
@@ -147,7 +116,7 @@ class IncidentDeclareForm(forms.Form):
                 self.fields["severity"].initial = chosen.default_severity.name
         self.fields["services"].queryset = service_queryset(organization)
         self.fields["commander"] = member_field(
-            organization,
+            org_selectors.member_choices(organization=organization),
             label="Incident Commander",
             initial=str(user.uuid),
             required=False,
@@ -252,7 +221,7 @@ class RoleAssignForm(forms.Form):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["role"].queryset = selectors.role_list(organization=organization)
-        self.fields["user"] = member_field(organization, label="Person")
+        self.fields["user"] = member_field(org_selectors.member_choices(organization=organization), label="Person")
 
 
 class RoleReleaseForm(forms.Form):
@@ -268,7 +237,9 @@ class TaskAddForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"] = member_field(organization, required=False, empty_label="Unassigned")
+        self.fields["assignee"] = member_field(
+            org_selectors.member_choices(organization=organization), required=False, empty_label="Unassigned"
+        )
 
 
 class TaskToggleForm(forms.Form):
@@ -390,15 +361,6 @@ class ChecklistField(forms.CharField):
         too_long = [item for item in value if len(item) > 300]
         if too_long:
             raise forms.ValidationError(f"Items are at most 300 characters: “{too_long[0][:40]}…” is longer.")
-
-
-class SettingsForm(forms.Form):
-    """A settings form laid out in rows: each row is one line of fields (several on wide screens)."""
-
-    layout: list[list[str]] = []
-
-    def rows(self) -> list[list[forms.BoundField]]:
-        return [[self[name] for name in row] for row in self.layout]
 
 
 class SeveritySettingsForm(SettingsForm):

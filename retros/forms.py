@@ -7,8 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core import limits, safejson
-from incidents.forms import UTCDateTimeField, member_field
-from incidents.selectors import member_choices
+from core.fields import UTCDateTimeField
+from core.forms import member_field
+from orgs import selectors as org_selectors
 from orgs.models import MembershipRole, Organization
 from retros import editing, selectors
 from retros.models import RetroSection, RetrospectiveStatus
@@ -36,8 +37,13 @@ class RetrospectiveDetailsForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"] = member_field(organization, required=False, empty_label="Nobody yet", label="Owner")
-        writers = member_choices(organization=organization).exclude(
+        self.fields["owner"] = member_field(
+            org_selectors.member_choices(organization=organization),
+            required=False,
+            empty_label="Nobody yet",
+            label="Owner",
+        )
+        writers = org_selectors.member_choices(organization=organization).exclude(
             memberships__organization=organization, memberships__role=MembershipRole.VIEWER
         )
         self.fields["reviewers"].queryset = writers
@@ -104,7 +110,9 @@ class RetrospectiveEditForm(RetrospectiveDetailsForm):
 class RetrospectiveCreateForm(forms.Form):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"] = member_field(organization, required=False, empty_label="Me", label="Owner")
+        self.fields["owner"] = member_field(
+            org_selectors.member_choices(organization=organization), required=False, empty_label="Me", label="Owner"
+        )
         self.fields["owner"].queryset = self.fields["owner"].queryset.exclude(
             memberships__organization=organization, memberships__role=MembershipRole.VIEWER
         )
@@ -129,7 +137,9 @@ class RetrospectiveFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         factors = selectors.contributing_factor_list(organization=organization).values_list("slug", "name")
         self.fields["factor"].choices = [("", "Any factor"), *factors]
-        self.fields["owner"] = member_field(organization, required=False, empty_label="Any owner")
+        self.fields["owner"] = member_field(
+            org_selectors.member_choices(organization=organization), required=False, empty_label="Any owner"
+        )
 
     def filters(self) -> dict[str, Any]:
         data = self.cleaned_data if self.is_valid() else {}

@@ -1,46 +1,26 @@
 """The org's retro settings pages: the retro policy, templates and the contributing-factor taxonomy. Every member
 reads them; admins change them (a refused change shows the form again with the reason, status 400)."""
 
-from collections.abc import Callable
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from core.pages import SettingsPages, form_add_validation_error
 from incidents import selectors as incident_selectors
 from orgs.permissions import ADMIN, require_role, role_required
 from orgs.tenancy import Actor
-from orgs.web import confirm_delete, form_add_validation_error, form_save
 from retros import actions, selectors
 from retros.forms import ContributingFactorForm, RetroSettingsForm, RetroTemplateForm
 
 SETTINGS = "retros/retro_settings.html"
-FORM = "retros/settings_form.html"
-CONFIRM = "retros/settings_confirm.html"
-
-
-def settings_url(request: HttpRequest, section: str = "") -> str:
-    url = reverse("retros:retro-settings", kwargs={"org_slug": request.organization.slug})
-    return url + (f"#{section}" if section else "")
-
-
-def save(
-    request: HttpRequest, form: Form, change: Callable[[dict[str, Any]], Any], done: Callable[[Any], str], **page: Any
-) -> HttpResponse:
-    """Run `change` with a valid form's data and go back to the settings section, or show the form again."""
-    back = settings_url(request, page["section"])
-    return form_save(request, form, change, done, back=back, template=FORM, **page)
-
-
-def delete(request: HttpRequest, remove: Callable[[], Any], done: str, **page: Any) -> HttpResponse:
-    """GET asks for confirmation; POST runs `remove`, or shows why it was refused (400)."""
-    back = settings_url(request, page["section"])
-    return confirm_delete(request, remove, done, back=back, template=CONFIRM, **page)
+PAGES = SettingsPages(
+    settings="retros:retro-settings",
+    crumb="Retrospectives",
+    crumb_url="retros:retrospective-list",
+    title="Retrospective settings",
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,7 +42,7 @@ def retro_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
             form_add_validation_error(form, exc)
         else:
             messages.success(request, "Retrospective policy saved. It applies to incidents resolved from now on.")
-            return redirect(settings_url(request, "policy"))
+            return redirect(PAGES.url(request, "policy"))
     context = {
         "form": form,
         "can_configure": can_configure,
@@ -79,7 +59,7 @@ def retro_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
 def retro_template_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     default = selectors.retro_template_default(organization=request.organization)
     form = RetroTemplateForm(request.POST or None, initial={"sections": default.sections if default else []})
-    return save(
+    return PAGES.save(
         request,
         form,
         lambda data: actions.retro_template_create(
@@ -104,7 +84,7 @@ def retro_template_update(request: HttpRequest, org_slug: str, slug: str) -> Htt
         "is_default": template.is_default,
     }
     form = RetroTemplateForm(request.POST or None, initial=initial)
-    return save(
+    return PAGES.save(
         request,
         form,
         lambda data: actions.retro_template_update(template=template, actor=Actor.from_request(request), **data),
@@ -119,7 +99,7 @@ def retro_template_update(request: HttpRequest, org_slug: str, slug: str) -> Htt
 @role_required(ADMIN)
 def retro_template_delete(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
     template = selectors.retro_template_get(organization=request.organization, slug=slug)
-    return delete(
+    return PAGES.delete(
         request,
         lambda: actions.retro_template_delete(template=template, actor=Actor.from_request(request)),
         f"Template {template.name} deleted.",
@@ -134,7 +114,7 @@ def retro_template_delete(request: HttpRequest, org_slug: str, slug: str) -> Htt
 @role_required(ADMIN)
 def contributing_factor_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = ContributingFactorForm(request.POST or None)
-    return save(
+    return PAGES.save(
         request,
         form,
         lambda data: actions.contributing_factor_create(
@@ -153,7 +133,7 @@ def contributing_factor_update(request: HttpRequest, org_slug: str, slug: str) -
     factor = selectors.contributing_factor_get(organization=request.organization, slug=slug)
     initial = {"name": factor.name, "slug": factor.slug, "description": factor.description}
     form = ContributingFactorForm(request.POST or None, initial=initial)
-    return save(
+    return PAGES.save(
         request,
         form,
         lambda data: actions.contributing_factor_update(factor=factor, actor=Actor.from_request(request), **data),
@@ -169,7 +149,7 @@ def contributing_factor_update(request: HttpRequest, org_slug: str, slug: str) -
 def contributing_factor_delete(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
     factor = selectors.contributing_factor_get(organization=request.organization, slug=slug)
     used = factor.retro_links.count()
-    return delete(
+    return PAGES.delete(
         request,
         lambda: actions.contributing_factor_delete(factor=factor, actor=Actor.from_request(request)),
         f"Factor {factor.name} deleted.",

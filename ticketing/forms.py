@@ -7,9 +7,10 @@ from django import forms
 
 from core import limits
 from core.fields import BoundedDateField
+from core.forms import member_field
 from incidents import selectors as incident_selectors
-from incidents.forms import member_field
 from incidents.models import Incident
+from orgs import selectors as org_selectors
 from orgs.models import Organization
 from ticketing.models import FollowUpPriority, FollowUpStatus
 
@@ -61,7 +62,12 @@ class FollowUpForm(forms.Form):
     def __init__(self, *args: Any, organization: Organization, with_status: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organization = organization
-        self.fields["owner"] = member_field(organization, required=False, empty_label="Nobody yet", label="Owner")
+        self.fields["owner"] = member_field(
+            org_selectors.member_choices(organization=organization),
+            required=False,
+            empty_label="Nobody yet",
+            label="Owner",
+        )
         if with_status:
             self.fields["status"] = forms.ChoiceField(choices=FollowUpStatus.choices)
         self.order_fields(["title", "description", "owner", "priority", "status", "due_date", "incident"])
@@ -91,7 +97,9 @@ class FollowUpFilterForm(forms.Form):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organization = organization
-        self.fields["owner"] = member_field(organization, required=False, empty_label="Anyone")
+        self.fields["owner"] = member_field(
+            org_selectors.member_choices(organization=organization), required=False, empty_label="Anyone"
+        )
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for selectors.follow_up_list (invalid values are ignored, not errors)."""
