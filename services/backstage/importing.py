@@ -11,24 +11,11 @@ from orgs import actions as org_actions
 from orgs.models import Organization, Team
 from orgs.tenancy import Actor
 from services import actions as service_actions
-from services.backstage.format import (
-    TEAM_FIELDS,
-)
-from services.backstage.parsing import (
-    _check_references,
-    _Errors,
-    _Plan,
-    _read_file,
-    _ServiceEntry,
-)
-from services.backstage.results import (
-    ImportChange,
-    ImportResult,
-)
-from services.models import (
-    Service,
-    ServiceHealth,
-)
+from services.backstage.documents import _Errors, _Plan, _ServiceEntry
+from services.backstage.format import TEAM_FIELDS
+from services.backstage.parsing import _check_references, _read_file
+from services.backstage.results import ImportChange, ImportResult
+from services.models import Service, ServiceHealth
 
 # --- writing -------------------------------------------------------------------------------------
 
