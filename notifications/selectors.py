@@ -58,8 +58,3 @@ def notification_rule_list(*, organization: Organization, user: User | None = No
 def notification_rule_get(*, organization: Organization, uuid: object, user: User | None = None) -> NotificationRule:
     """One notification rule of the org (of `user` when given) by uuid (404 otherwise)."""
     return get_object_or_404(notification_rule_list(organization=organization, user=user), uuid=uuid)
-
-
-def member_users(*, organization: Organization) -> QuerySet[User]:
-    """The org's members as users (for API fields naming a person)."""
-    return User.objects.filter(memberships__organization=organization)

@@ -4,7 +4,7 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -13,20 +13,9 @@ from rest_framework.response import Response
 from alerting import actions, selectors
 from alerting.api import serializers
 from alerting.models import Alert, AlertGroup, Integration
+from core.api import ID, UuidLookupMixin
 from orgs.api.base import OrgScopedViewSet
 from orgs.models import MembershipRole
-
-UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The object's id (uuid).")
-
-
-class UuidLookupMixin:
-    """Objects addressed as /{id}/ by their uuid (never the pk); anything not shaped like one is a 404."""
-
-    lookup_field = "uuid"
-    lookup_url_kwarg = "id"
-    lookup_value_regex = UUID_PATTERN
-
 
 # --- integrations ----------------------------------------------------------------------------------------
 
@@ -42,11 +31,6 @@ class IntegrationViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.Retrieve
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
         return selectors.integration_list(organization=self.organization)
 
-    def _input(self, serializer_class: type, **kwargs: Any) -> dict[str, Any]:
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
     def _with_key(self, integration: Integration, key: str, code: int) -> Response:
         integration = self.get_queryset().get(pk=integration.pk)
         integration.key = key
@@ -57,7 +41,7 @@ class IntegrationViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.Retrieve
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Create an integration; the response carries its `key` and full inbound `url`, shown this once."""
-        fields = self._input(serializers.IntegrationInputSerializer)
+        fields = self.validated_input(serializers.IntegrationInputSerializer)
         integration, key = actions.integration_create(organization=self.organization, actor=self.actor, **fields)
         return self._with_key(integration, key, status.HTTP_201_CREATED)
 
@@ -69,7 +53,7 @@ class IntegrationViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.Retrieve
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Rename, re-route to another service, enable/disable, change the rate limit or the webhook paths."""
         integration = self.get_object()
-        fields = self._input(serializers.IntegrationUpdateInputSerializer, partial=True)
+        fields = self.validated_input(serializers.IntegrationUpdateInputSerializer, partial=True)
         if fields:
             integration = actions.integration_update(integration=integration, actor=self.actor, **fields)
         return Response(self.get_serializer(self.get_queryset().get(pk=integration.pk)).data)
@@ -129,11 +113,6 @@ class AlertGroupViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.RetrieveM
             .select_related("resolved_by", "merged_into")
         )
 
-    def _input(self, serializer_class: type) -> dict[str, Any]:
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
     @extend_schema(request=None, responses=serializers.AlertGroupDetailSerializer, parameters=[ID])
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -153,7 +132,7 @@ class AlertGroupViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.RetrieveM
     def silence(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Silence notifications: `{"until": datetime}` or `{"minutes": n}`; null or 0 lifts the silence."""
         group = self.get_object()
-        fields = self._input(serializers.SilenceInputSerializer)
+        fields = self.validated_input(serializers.SilenceInputSerializer)
         return self._output(actions.alert_group_silence(group=group, until=fields["until"], actor=self.actor))
 
     @extend_schema(
@@ -163,7 +142,7 @@ class AlertGroupViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.RetrieveM
     def merge(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Fold `groups` into this one: their alerts move here, they resolve and point here (`merged_into`)."""
         group = self.get_object()
-        fields = self._input(serializers.MergeInputSerializer)
+        fields = self.validated_input(serializers.MergeInputSerializer)
         return self._output(actions.alert_group_merge(target=group, sources=fields["groups"], actor=self.actor))
 
     @extend_schema(
@@ -175,7 +154,7 @@ class AlertGroupViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.RetrieveM
     def escalate(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Declare an incident from the group (title, severity, service and start from its alerts) and attach it."""
         group = self.get_object()
-        fields = self._input(serializers.EscalateInputSerializer)
+        fields = self.validated_input(serializers.EscalateInputSerializer)
         incident = actions.alert_group_escalate(group=group, actor=self.actor, **fields)
         group = self._full_queryset().get(pk=group.pk)
         body = {
@@ -191,7 +170,7 @@ class AlertGroupViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.RetrieveM
     def attach(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Attach the group to an open incident (it shows on the incident and its timeline)."""
         group = self.get_object()
-        fields = self._input(serializers.AttachInputSerializer)
+        fields = self.validated_input(serializers.AttachInputSerializer)
         return self._output(actions.alert_group_attach(group=group, incident=fields["incident"], actor=self.actor))
 
 

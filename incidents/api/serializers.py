@@ -1,17 +1,14 @@
 """Shapes of the incidents API. Serializers validate shape only (and that references are of the token's org);
 the viewsets call actions."""
 
-import contextlib
-import uuid
 from datetime import datetime
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import limits
-from core.fields import BoundedSerializerDateField, BoundedSerializerDateTimeField
+from core.fields import BoundedSerializerDateField, BoundedSerializerDateTimeField, optional_datetime_fields
 from incidents import selectors
 from incidents.models import (
     MILESTONES,
@@ -29,6 +26,7 @@ from incidents.models import (
     allowed_transitions,
 )
 from orgs.api.base import OrgRelatedField
+from orgs.api.fields import MemberField
 from orgs.api.serializers import UserSummarySerializer
 from orgs.models import Team, User
 from services.models import Service
@@ -46,29 +44,6 @@ IMMUTABLE_FIELDS = {
     "reference": "The incident reference cannot change.",
     "status": "The status cannot change here; POST to …/transition/.",
 }
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class MemberField(serializers.Field):
-    """A person given by user id (uuid) or email; only members of the token's organization match."""
-
-    default_error_messages = {"no_member": "No member of this organization matches."}
-
-    def to_internal_value(self, data: Any) -> User:
-        ref = str(data).strip()
-        members = selectors.member_choices(organization=self.context["request"].organization)
-        user = None
-        if "@" in ref:
-            user = members.filter(email__iexact=ref).first()
-        else:
-            with contextlib.suppress(ValueError):
-                user = members.filter(uuid=uuid.UUID(ref)).first()
-        if user is None:
-            self.fail("no_member")
-        return user
-
-    def to_representation(self, user: User) -> str:
-        return str(user.uuid)
 
 
 def _user(user: User | None) -> dict | None:
@@ -219,14 +194,9 @@ class IncidentUpdateInputSerializer(serializers.Serializer):
         help_text="A type's slug, or null for none; a new type's checklist items are added as tasks.",
     )
     services = OrgRelatedField(slug_field="slug", queryset=Service.objects.all(), many=True, required=False)
-    started_at = BoundedSerializerDateTimeField(required=False)
-    detected_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
-    declared_at = BoundedSerializerDateTimeField(required=False)
-    acknowledged_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
-    identified_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
-    mitigated_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
-    resolved_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
-    closed_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
+    started_at, detected_at, declared_at, acknowledged_at, identified_at, mitigated_at, resolved_at, closed_at = (
+        optional_datetime_fields(Incident, MILESTONES)
+    )
     reason = serializers.CharField(
         max_length=500,
         required=False,

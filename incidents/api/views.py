@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import pagination
+from core.api import UUID_PATTERN
 from incidents import actions, config_actions, selectors
 from incidents.api import serializers
 from incidents.models import MILESTONES, Incident, IncidentRole, IncidentType, Severity
@@ -24,7 +25,6 @@ from orgs.models import MembershipRole
 
 # Declared, not derived from the model: the derived range would differ between PostgreSQL and SQLite.
 NUMBER = OpenApiParameter("number", int, OpenApiParameter.PATH, description="The incident's number (42 for INC-42).")
-UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
 class TimelinePagination(pagination.CursorPagination):
@@ -81,17 +81,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
     def _output(self, incident: Incident, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self._full_queryset().get(pk=incident.pk)).data, status=code)
 
-    def _input(self, serializer_class: type, **kwargs: Any) -> dict[str, Any]:
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context(), **kwargs)
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
     @extend_schema(
         request=serializers.IncidentDeclareInputSerializer, responses={201: serializers.IncidentOutputSerializer}
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Declare an incident; it gets the organization's next number (INC-n)."""
-        fields = self._input(serializers.IncidentDeclareInputSerializer)
+        fields = self.validated_input(serializers.IncidentDeclareInputSerializer)
         incident = actions.incident_declare(organization=self.organization, actor=self.actor, **fields)
         return self._output(incident, status.HTTP_201_CREATED)
 
@@ -103,7 +98,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Edit details (title, summary, customer impact, severity, services) and correct milestones (with a reason)."""
         incident = self.get_object()
-        fields = self._input(serializers.IncidentUpdateInputSerializer, partial=True)
+        fields = self.validated_input(serializers.IncidentUpdateInputSerializer, partial=True)
         reason = fields.pop("reason", "")
         milestones = {name: fields.pop(name) for name in MILESTONES if name in fields}
         with transaction.atomic():  # details and milestones land together or not at all
@@ -124,7 +119,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
     def transition(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Move the incident to another status; an illegal move is a 400 naming the allowed next statuses."""
         incident = self.get_object()
-        fields = self._input(serializers.TransitionInputSerializer)
+        fields = self.validated_input(serializers.TransitionInputSerializer)
         merged_into = None
         if "merged_into" in fields:
             merged_into = selectors.incident_by_number(organization=self.organization, number=fields["merged_into"])
@@ -159,7 +154,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         """Every role of the organization with its current holder and who held it before."""
         incident = self.get_object()
         if request.method == "POST":
-            fields = self._input(serializers.RoleAssignInputSerializer)
+            fields = self.validated_input(serializers.RoleAssignInputSerializer)
             actions.role_assign(incident=incident, role=fields["role"], user=fields["user"], actor=self.actor)
         return Response(serializers.RoleBoardSerializer(self._role_board(incident), many=True).data)
 
@@ -197,7 +192,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         """The incident's tasks, open ones first; POST adds one."""
         incident = self.get_object()
         if request.method == "POST":
-            fields = self._input(serializers.TaskCreateInputSerializer)
+            fields = self.validated_input(serializers.TaskCreateInputSerializer)
             task = actions.task_add(incident=incident, actor=self.actor, **fields)
             task = selectors.task_get(incident=incident, uuid=task.uuid)
             return Response(serializers.TaskOutputSerializer(task).data, status=status.HTTP_201_CREATED)
@@ -217,7 +212,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         """Complete or reopen a task (`completed`) and/or give it to someone else (`assignee`, or null)."""
         incident = self.get_object()
         task = selectors.task_get(incident=incident, uuid=task_id)
-        fields = self._input(serializers.TaskUpdateInputSerializer)
+        fields = self.validated_input(serializers.TaskUpdateInputSerializer)
         with transaction.atomic():  # both changes or neither
             if "assignee" in fields:
                 task = actions.task_assign(task=task, assignee=fields["assignee"], actor=self.actor)
@@ -247,7 +242,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         """Everything that happened, newest first (cursor-paginated); POST adds a Markdown note."""
         incident = self.get_object()
         if request.method == "POST":
-            fields = self._input(serializers.NoteInputSerializer)
+            fields = self.validated_input(serializers.NoteInputSerializer)
             event = actions.note_add(incident=incident, body=fields["body"], actor=self.actor)
             event = selectors.timeline_event_get(incident=incident, event_id=event.pk)
             return Response(serializers.TimelineEventSerializer(event).data, status=status.HTTP_201_CREATED)
@@ -269,7 +264,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         """Pin (`"pinned": true`) or unpin an event of this incident's timeline."""
         incident = self.get_object()
         event = selectors.timeline_event_get(incident=incident, event_id=int(event_id))
-        fields = self._input(serializers.PinInputSerializer)
+        fields = self.validated_input(serializers.PinInputSerializer)
         event = actions.timeline_event_pin(event=event, pinned=fields["pinned"], actor=self.actor)
         event = selectors.timeline_event_get(incident=incident, event_id=event.pk)
         return Response(serializers.TimelineEventSerializer(event).data)
@@ -295,7 +290,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         """Updates for stakeholders, newest first; POST posts one (with `status`, it also moves the incident)."""
         incident = self.get_object()
         if request.method == "POST":
-            fields = self._input(serializers.StatusUpdateInputSerializer)
+            fields = self.validated_input(serializers.StatusUpdateInputSerializer)
             try:
                 update = actions.status_update_post(incident=incident, actor=self.actor, **fields)
             except DjangoValidationError as exc:
@@ -320,21 +315,17 @@ class SeverityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
         return selectors.severity_list(organization=self.organization).select_related("organization")
 
-    def _input(self, partial: bool) -> dict[str, Any]:
-        data = serializers.SeverityInputSerializer(data=self.request.data, partial=partial)
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
     @extend_schema(request=serializers.SeverityInputSerializer, responses={201: serializers.SeveritySerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        fields = self._input(partial=False)
+        fields = self.validated_input(serializers.SeverityInputSerializer)
         severity = config_actions.severity_create(organization=self.organization, actor=self.actor, **fields)
         return Response(self.get_serializer(severity).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=serializers.SeverityInputSerializer, responses=serializers.SeveritySerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         severity = self.get_object()
-        severity = config_actions.severity_update(severity=severity, actor=self.actor, **self._input(partial=True))
+        fields = self.validated_input(serializers.SeverityInputSerializer, partial=True)
+        severity = config_actions.severity_update(severity=severity, actor=self.actor, **fields)
         return Response(self.get_serializer(severity).data)
 
     @extend_schema(responses={204: None}, description="Only a severity no incident uses can be deleted (else 400).")
@@ -354,21 +345,17 @@ class IncidentRoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
         return selectors.role_list(organization=self.organization).select_related("organization")
 
-    def _input(self, partial: bool) -> dict[str, Any]:
-        data = serializers.IncidentRoleInputSerializer(data=self.request.data, partial=partial)
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
     @extend_schema(request=serializers.IncidentRoleInputSerializer, responses={201: serializers.IncidentRoleSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        fields = self._input(partial=False)
+        fields = self.validated_input(serializers.IncidentRoleInputSerializer)
         role = config_actions.incident_role_create(organization=self.organization, actor=self.actor, **fields)
         return Response(self.get_serializer(role).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=serializers.IncidentRoleInputSerializer, responses=serializers.IncidentRoleSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         role = self.get_object()
-        role = config_actions.incident_role_update(role=role, actor=self.actor, **self._input(partial=True))
+        fields = self.validated_input(serializers.IncidentRoleInputSerializer, partial=True)
+        role = config_actions.incident_role_update(role=role, actor=self.actor, **fields)
         return Response(self.get_serializer(role).data)
 
     @extend_schema(responses={204: None}, description="Only a role never assigned can be deleted (else 400).")
@@ -388,23 +375,16 @@ class IncidentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
         return selectors.incident_type_list(organization=self.organization).select_related("organization")
 
-    def _input(self, partial: bool) -> dict[str, Any]:
-        data = serializers.IncidentTypeInputSerializer(
-            data=self.request.data, partial=partial, context=self.get_serializer_context()
-        )
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
     @extend_schema(request=serializers.IncidentTypeInputSerializer, responses={201: serializers.IncidentTypeSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        fields = self._input(partial=False)
+        fields = self.validated_input(serializers.IncidentTypeInputSerializer)
         incident_type = config_actions.incident_type_create(organization=self.organization, actor=self.actor, **fields)
         return Response(self.get_serializer(incident_type).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=serializers.IncidentTypeInputSerializer, responses=serializers.IncidentTypeSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incident_type = self.get_object()
-        fields = self._input(partial=True)
+        fields = self.validated_input(serializers.IncidentTypeInputSerializer, partial=True)
         incident_type = config_actions.incident_type_update(incident_type=incident_type, actor=self.actor, **fields)
         return Response(self.get_serializer(incident_type).data)
 

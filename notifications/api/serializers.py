@@ -10,31 +10,8 @@ from rest_framework import serializers
 
 from notifications import selectors
 from notifications.models import ContactKind, ContactMethod, Notification, NotificationRule, NotificationStatus
+from orgs.api.fields import MemberField
 from orgs.api.serializers import UserSummarySerializer
-from orgs.models import User
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class MemberField(serializers.Field):
-    """A person given by user id (uuid) or email; only members of the token's organization match."""
-
-    default_error_messages = {"no_member": "No member of this organization matches."}
-
-    def to_internal_value(self, data: Any) -> User:
-        ref = str(data).strip()
-        members = selectors.member_users(organization=self.context["request"].organization)
-        user = None
-        if "@" in ref:
-            user = members.filter(email__iexact=ref).first()
-        else:
-            with contextlib.suppress(ValueError):
-                user = members.filter(uuid=uuid.UUID(ref)).first()
-        if user is None:
-            self.fail("no_member")
-        return user
-
-    def to_representation(self, user: User) -> str:
-        return str(user.uuid)
 
 
 @extend_schema_field(OpenApiTypes.UUID)

@@ -5,44 +5,25 @@ the org, not to a person, so they manage any member's, naming the person in `use
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import ID, UuidLookupMixin
 from notifications import actions, selectors
 from notifications.api import serializers
 from notifications.models import ContactMethod, Notification, NotificationRule
 from orgs.api.base import OrgScopedViewSet
 from orgs.models import MembershipRole
 
-UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="The object's id (uuid).")
-
-
-class UuidLookupMixin:
-    lookup_field = "uuid"
-    lookup_url_kwarg = "id"
-    lookup_value_regex = UUID_PATTERN
-
-
-class _InputMixin:
-    def _input(self, serializer_class: type, data: Any = None) -> dict[str, Any]:
-        serializer = serializer_class(
-            data=self.request.data if data is None else data, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
 
 @extend_schema_view(
     list=extend_schema(parameters=[serializers.UserFilterSerializer]),
     retrieve=extend_schema(parameters=[ID]),
 )
-class ContactMethodViewSet(
-    UuidLookupMixin, _InputMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet
-):
+class ContactMethodViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Members' contact methods (personal data: admin tokens only). Creating one sends its verification."""
 
     queryset = ContactMethod.objects.all()
@@ -54,7 +35,7 @@ class ContactMethodViewSet(
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
         user = None
         if self.action == "list":
-            user = self._input(serializers.UserFilterSerializer, self.request.query_params).get("user")
+            user = self.validated_input(serializers.UserFilterSerializer, data=self.request.query_params).get("user")
         return selectors.contact_method_list(organization=self.organization, user=user)
 
     @extend_schema(
@@ -63,7 +44,7 @@ class ContactMethodViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Add a contact method for a member and send its verification (email: a link its owner opens; the
         others: a 6-digit code to POST to …/verify/). Webhooks: the response carries the signing `secret`, once."""
-        fields = self._input(serializers.ContactMethodInputSerializer)
+        fields = self.validated_input(serializers.ContactMethodInputSerializer)
         method, secret = actions.contact_method_create(organization=self.organization, actor=self.actor, **fields)
         method = self.get_queryset().get(pk=method.pk)
         method.secret = secret
@@ -89,7 +70,7 @@ class ContactMethodViewSet(
     def verify(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Verify a webhook, chat, SMS or voice method with the code it received (5 tries, 15 minutes)."""
         method = self.get_object()
-        code = self._input(serializers.VerifyInputSerializer)["code"]
+        code = self.validated_input(serializers.VerifyInputSerializer)["code"]
         actions.contact_method_verify_code(method=method, code=code, actor=self.actor)
         return Response(self.get_serializer(self.get_queryset().get(pk=method.pk)).data)
 
@@ -105,9 +86,7 @@ class ContactMethodViewSet(
     list=extend_schema(parameters=[serializers.UserFilterSerializer]),
     retrieve=extend_schema(parameters=[ID]),
 )
-class NotificationRuleViewSet(
-    UuidLookupMixin, _InputMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet
-):
+class NotificationRuleViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Members' personal notification rules: "when paged, use this method after N minutes" (admin tokens)."""
 
     queryset = NotificationRule.objects.all()
@@ -119,7 +98,7 @@ class NotificationRuleViewSet(
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
         user = None
         if self.action == "list":
-            user = self._input(serializers.UserFilterSerializer, self.request.query_params).get("user")
+            user = self.validated_input(serializers.UserFilterSerializer, data=self.request.query_params).get("user")
         return selectors.notification_rule_list(organization=self.organization, user=user)
 
     @extend_schema(
@@ -128,7 +107,7 @@ class NotificationRuleViewSet(
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Add a rule on a verified contact method; the rule belongs to the method's owner."""
-        fields = self._input(serializers.NotificationRuleInputSerializer)
+        fields = self.validated_input(serializers.NotificationRuleInputSerializer)
         method = fields["contact_method"]
         rule = actions.notification_rule_create(
             organization=self.organization,
@@ -149,9 +128,7 @@ class NotificationRuleViewSet(
     list=extend_schema(parameters=[serializers.NotificationFilterSerializer]),
     retrieve=extend_schema(parameters=[ID]),
 )
-class NotificationViewSet(
-    UuidLookupMixin, _InputMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet
-):
+class NotificationViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """The delivery log: every notification (page, hand-off, test, verification), newest first."""
 
     queryset = Notification.objects.all()
@@ -162,7 +139,7 @@ class NotificationViewSet(
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
         if self.action != "list":
             return selectors.notification_list(organization=self.organization)
-        params = self._input(serializers.NotificationFilterSerializer, self.request.query_params)
+        params = self.validated_input(serializers.NotificationFilterSerializer, data=self.request.query_params)
         qs = selectors.notification_list(
             organization=self.organization, user=params.get("user"), status=params.get("status", "")
         )

@@ -1,10 +1,7 @@
 """Shapes of the escalation policy and paging API. Serializers resolve references in the token's org only."""
 
-import contextlib
-import uuid
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -14,30 +11,8 @@ from oncall.actions.policies import MAX_REPEAT, MAX_STEPS, MAX_TARGETS_PER_STEP,
 from oncall.models import EscalationPolicy, EscalationStepTarget, Schedule, StepTargetKind
 from oncall.selectors import policies as selectors
 from orgs.api.base import OrgRelatedField
-from orgs.models import Team, User
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class MemberField(serializers.Field):
-    """A person given by user id (uuid) or email; only active members of the token's organization match."""
-
-    default_error_messages = {"no_member": "No member of this organization matches."}
-
-    def to_internal_value(self, data: Any) -> User:
-        ref = str(data).strip()
-        members = selectors.member_users(organization=self.context["request"].organization)
-        user = None
-        if "@" in ref:
-            user = members.filter(email__iexact=ref).first()
-        else:
-            with contextlib.suppress(ValueError):
-                user = members.filter(uuid=uuid.UUID(ref)).first()
-        if user is None:
-            self.fail("no_member")
-        return user
-
-    def to_representation(self, user: User) -> str:
-        return str(user.uuid)
+from orgs.api.fields import MemberField
+from orgs.models import Team
 
 
 class PersonSerializer(serializers.Serializer):
@@ -51,7 +26,7 @@ class PersonSerializer(serializers.Serializer):
 
 class TargetInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=StepTargetKind.choices)
-    user = MemberField(required=False, help_text="kind=user: the person's id or email")
+    user = MemberField(active_only=True, required=False, help_text="kind=user: the person's id or email")
     schedule = OrgRelatedField(
         slug_field="slug", queryset=Schedule.objects.all(), required=False, help_text="kind=schedule: its slug"
     )
@@ -135,7 +110,9 @@ class OnCallNowSerializer(serializers.Serializer):
 
 class PageInputSerializer(serializers.Serializer):
     incident = serializers.IntegerField(min_value=1, help_text="The incident number (INC-42 → 42)")
-    users = serializers.ListField(child=MemberField(), required=False, max_length=50, help_text="Ids or emails")
+    users = serializers.ListField(
+        child=MemberField(active_only=True), required=False, max_length=50, help_text="Ids or emails"
+    )
     team = OrgRelatedField(slug_field="slug", queryset=Team.objects.all(), required=False, allow_null=True)
     schedule = OrgRelatedField(slug_field="slug", queryset=Schedule.objects.all(), required=False, allow_null=True)
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

@@ -3,8 +3,6 @@ org); the viewset calls oncall.actions.schedules."""
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,40 +11,16 @@ from core.fields import BoundedSerializerDateField, BoundedSerializerDateTimeFie
 from oncall.models import RotationKind, Schedule, ScheduleLayer, ScheduleOverride
 from oncall.rotation import Shift
 from orgs.api.base import OrgRelatedField
+from orgs.api.fields import MemberField
 from orgs.api.serializers import UserSummarySerializer
 from orgs.models import Team, User
 
 MAX_WINDOW_DAYS = 93
 
 
-class MemberField(serializers.Field):
-    """A member of the token's org, given by user id (uuid) or email."""
-
-    default_error_messages = {"no_member": "No member of this organization matches."}
-
-    def to_representation(self, value: User) -> str:
-        return str(value.uuid)
-
-    def to_internal_value(self, data: Any) -> User:
-        if not isinstance(data, str) or not data.strip():
-            self.fail("no_member")
-        data = data.strip()
-        members = User.objects.filter(memberships__organization=self.context["request"].organization)
-        try:
-            validate_email(data)
-        except DjangoValidationError:
-            lookup = {"uuid": data}
-        else:
-            lookup = {"email__iexact": data}
-        try:
-            return members.get(**lookup)
-        except (User.DoesNotExist, DjangoValidationError, ValueError):
-            self.fail("no_member")
-
-
 @extend_schema_field({"type": "string", "description": "A member's id (uuid) or email"})
 class MemberInputField(MemberField):
-    pass
+    """orgs' MemberField, described in the schema as the schedule API has always described it."""
 
 
 @extend_schema_field(

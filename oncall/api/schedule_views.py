@@ -18,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import UUID_PATTERN
 from oncall import rotation
 from oncall.actions import schedules as actions
 from oncall.api import schedule_serializers as serializers
@@ -26,7 +27,6 @@ from oncall.selectors import schedules as selectors
 from orgs.api.base import OrgScopedViewSet
 from orgs.models import MembershipRole
 
-UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 LAYER_ID = OpenApiParameter("layer_id", str, OpenApiParameter.PATH, description="The layer's id (uuid).")
 OVERRIDE_ID = OpenApiParameter("override_id", str, OpenApiParameter.PATH, description="The override's id (uuid).")
 DEFAULT_WINDOW = timedelta(days=14)
@@ -67,17 +67,10 @@ class ScheduleViewSet(
     def _output(self, schedule: Schedule, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=schedule.pk)).data, status=code)
 
-    def _input(self, serializer_class: type, partial: bool = False, data: Any = None) -> dict[str, Any]:
-        data = serializer_class(
-            data=self.request.data if data is None else data, partial=partial, context=self.get_serializer_context()
-        )
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
     @extend_schema(request=serializers.ScheduleInputSerializer, responses={201: serializers.ScheduleOutputSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Create a schedule; add layers next (it has nobody on call until then)."""
-        fields = self._input(serializers.ScheduleInputSerializer)
+        fields = self.validated_input(serializers.ScheduleInputSerializer)
         schedule = actions.schedule_create(organization=self.organization, actor=self.actor, **fields)
         return self._output(schedule, status.HTTP_201_CREATED)
 
@@ -85,7 +78,7 @@ class ScheduleViewSet(
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Change name, slug, description, time zone (hand-offs keep their local times) or owner team."""
         schedule = self._schedule()
-        fields = self._input(serializers.ScheduleInputSerializer, partial=kwargs.get("partial", False))
+        fields = self.validated_input(serializers.ScheduleInputSerializer, partial=kwargs.get("partial", False))
         schedule = actions.schedule_update(schedule=schedule, actor=self.actor, **fields)
         return self._output(schedule)
 
@@ -108,7 +101,7 @@ class ScheduleViewSet(
     def oncall(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Who is on call at `at` (default now): layers, restrictions and overrides applied; [] when nobody."""
         schedule = self._schedule()
-        params = self._input(serializers.OncallAtSerializer, data=request.query_params)
+        params = self.validated_input(serializers.OncallAtSerializer, data=request.query_params)
         at = params.get("at") or timezone.now()
         users = selectors.schedule_oncall_users(schedule=schedule, at=at)
         return Response(serializers.OncallSerializer({"at": at, "users": users}).data)
@@ -118,7 +111,7 @@ class ScheduleViewSet(
     def shifts(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Who is on call from `start` (default now) to `end` (default +14 days, at most 93), and the gaps."""
         schedule = self._schedule()
-        params = self._input(serializers.ShiftWindowSerializer, data=request.query_params)
+        params = self.validated_input(serializers.ShiftWindowSerializer, data=request.query_params)
         start = params.get("start") or timezone.now()
         end = params.get("end") or start + DEFAULT_WINDOW
         if end <= start:
@@ -155,7 +148,7 @@ class ScheduleViewSet(
         if request.method == "GET":
             data = serializers.LayerOutputSerializer(selectors.layer_list(schedule=schedule), many=True).data
             return Response(data)
-        fields = self._input(serializers.LayerInputSerializer)
+        fields = self.validated_input(serializers.LayerInputSerializer)
         layer = actions.layer_create(
             schedule=schedule,
             actor=self.actor,
@@ -184,7 +177,7 @@ class ScheduleViewSet(
         if request.method == "DELETE":
             actions.layer_delete(layer=layer, actor=self.actor)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        fields = self._input(serializers.LayerInputSerializer, partial=True)
+        fields = self.validated_input(serializers.LayerInputSerializer, partial=True)
         if "position" in fields:
             fields.pop("position")
         users = fields.pop("members", None)
@@ -209,11 +202,11 @@ class ScheduleViewSet(
     def overrides(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         schedule = self._schedule()
         if request.method == "GET":
-            params = self._input(serializers.OverrideFilterSerializer, data=request.query_params)
+            params = self.validated_input(serializers.OverrideFilterSerializer, data=request.query_params)
             after = None if params.get("include_past") else timezone.now()
             overrides = selectors.override_list(schedule=schedule, ending_after=after)[:500]
             return Response(serializers.OverrideOutputSerializer(overrides, many=True).data)
-        fields = self._input(serializers.OverrideInputSerializer)
+        fields = self.validated_input(serializers.OverrideInputSerializer)
         override = actions.override_create(schedule=schedule, actor=self.actor, **fields)
         override = selectors.override_get(schedule=schedule, uuid=override.uuid)
         return Response(serializers.OverrideOutputSerializer(override).data, status=status.HTTP_201_CREATED)

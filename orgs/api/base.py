@@ -60,6 +60,16 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
         return qs
 
+    def validated_input(
+        self, serializer_class: type[serializers.Serializer], *, data: Any = None, partial: bool = False
+    ) -> dict[str, Any]:
+        """The request body (or `data`, e.g. the query parameters) checked by `serializer_class`; a 400 if invalid."""
+        serializer = serializer_class(
+            data=self.request.data if data is None else data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
 
 class OrgRelatedField(serializers.SlugRelatedField):
     """A related field whose choices are limited to the request's organization (other orgs: 'does not exist')."""

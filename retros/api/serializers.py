@@ -8,10 +8,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import limits
-from core.fields import BoundedSerializerDateTimeField
-from incidents.api.serializers import MemberField
-from incidents.models import MILESTONES
+from core.fields import BoundedSerializerDateTimeField, optional_datetime_fields
+from incidents.models import MILESTONES, Incident
 from orgs.api.base import OrgRelatedField
+from orgs.api.fields import MemberField
 from orgs.api.serializers import UserSummarySerializer
 from retros import selectors
 from retros.models import (
@@ -191,14 +191,9 @@ class RetrospectiveUpdateInputSerializer(serializers.Serializer):
         required=False,
         help_text='Markdown by key: {"summary": "…"}.',
     )
-    started_at = BoundedSerializerDateTimeField(required=False, help_text="Milestones edit the incident itself.")
-    detected_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
-    declared_at = BoundedSerializerDateTimeField(required=False)
-    acknowledged_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
-    identified_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
-    mitigated_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
-    resolved_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
-    closed_at = BoundedSerializerDateTimeField(required=False, allow_null=True)
+    started_at, detected_at, declared_at, acknowledged_at, identified_at, mitigated_at, resolved_at, closed_at = (
+        optional_datetime_fields(Incident, MILESTONES, started_at="Milestones edit the incident itself.")
+    )
     reason = serializers.CharField(max_length=500, required=False, help_text="Required with milestones.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -28,12 +28,6 @@ NUMBER = OpenApiParameter(
 SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The slug.")
 
 
-def _input(view: OrgScopedViewSet, serializer_class: type, partial: bool = False) -> dict[str, Any]:
-    data = serializer_class(data=view.request.data, partial=partial, context=view.get_serializer_context())
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
 @extend_schema_view(
     list=extend_schema(parameters=[serializers.RetrospectiveFilterSerializer]),
     retrieve=extend_schema(parameters=[NUMBER]),
@@ -81,7 +75,7 @@ class RetrospectiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Open an incident's retrospective by hand, drafted from its timeline, milestones, services and alerts."""
-        fields = _input(self, serializers.RetrospectiveCreateInputSerializer)
+        fields = self.validated_input(serializers.RetrospectiveCreateInputSerializer)
         retrospective = actions.retrospective_create(actor=self.actor, **fields)
         return self._output(retrospective, status.HTTP_201_CREATED)
 
@@ -93,7 +87,7 @@ class RetrospectiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Edit details, sections (Markdown by key) and the incident's milestones (with a reason), all or nothing."""
         retrospective = self.get_object()
-        fields = _input(self, serializers.RetrospectiveUpdateInputSerializer, partial=True)
+        fields = self.validated_input(serializers.RetrospectiveUpdateInputSerializer, partial=True)
         sections = fields.pop("sections", {})
         reason = fields.pop("reason", "")
         milestones = {name: fields.pop(name) for name in MILESTONES if name in fields}
@@ -146,7 +140,7 @@ class RetrospectiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
         """The org's retrospective policy."""
         actions.retro_defaults_ensure(organization=self.organization)
         if request.method == "PATCH":
-            fields = _input(self, serializers.RetroSettingsInputSerializer, partial=True)
+            fields = self.validated_input(serializers.RetroSettingsInputSerializer, partial=True)
             actions.retro_settings_update(organization=self.organization, actor=self.actor, **fields)
         policy = selectors.retro_settings_get(organization=self.organization)
         return Response(serializers.RetroSettingsSerializer(policy).data)
@@ -172,7 +166,7 @@ class RetroTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
         request=serializers.RetroTemplateInputSerializer, responses={201: serializers.RetroTemplateSerializer}
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        fields = _input(self, serializers.RetroTemplateInputSerializer)
+        fields = self.validated_input(serializers.RetroTemplateInputSerializer)
         template = actions.retro_template_create(organization=self.organization, actor=self.actor, **fields)
         return Response(self.get_serializer(template).data, status=status.HTTP_201_CREATED)
 
@@ -184,7 +178,7 @@ class RetroTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Edit a template; its sections apply to retrospectives created afterwards."""
         template = self.get_object()
-        fields = _input(self, serializers.RetroTemplateInputSerializer, partial=True)
+        fields = self.validated_input(serializers.RetroTemplateInputSerializer, partial=True)
         template = actions.retro_template_update(template=template, actor=self.actor, **fields)
         return Response(self.get_serializer(template).data)
 
@@ -215,7 +209,7 @@ class ContributingFactorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         responses={201: serializers.ContributingFactorSerializer},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        fields = _input(self, serializers.ContributingFactorInputSerializer)
+        fields = self.validated_input(serializers.ContributingFactorInputSerializer)
         factor = actions.contributing_factor_create(organization=self.organization, actor=self.actor, **fields)
         return Response(self.get_serializer(factor).data, status=status.HTTP_201_CREATED)
 
@@ -226,7 +220,7 @@ class ContributingFactorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         factor = self.get_object()
-        fields = _input(self, serializers.ContributingFactorInputSerializer, partial=True)
+        fields = self.validated_input(serializers.ContributingFactorInputSerializer, partial=True)
         factor = actions.contributing_factor_update(factor=factor, actor=self.actor, **fields)
         return Response(self.get_serializer(factor).data)
 

@@ -85,23 +85,16 @@ class ServiceViewSet(
     def _output(self, service: Service, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=service.pk)).data, status=code)
 
-    def _input(self, partial: bool) -> dict[str, Any]:
-        data = serializers.ServiceInputSerializer(
-            data=self.request.data, partial=partial, context=self.get_serializer_context()
-        )
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
     @extend_schema(request=serializers.ServiceInputSerializer, responses={201: serializers.ServiceOutputSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        fields = self._input(partial=False)
+        fields = self.validated_input(serializers.ServiceInputSerializer)
         service = actions.service_create(organization=self.organization, actor=self.actor, **fields)
         return self._output(service, status.HTTP_201_CREATED)
 
     @extend_schema(request=serializers.ServiceInputSerializer, responses=serializers.ServiceOutputSerializer)
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         service = self.get_object()
-        fields = self._input(partial=kwargs.get("partial", False))
+        fields = self.validated_input(serializers.ServiceInputSerializer, partial=kwargs.get("partial", False))
         service = actions.service_update(service=service, actor=self.actor, **fields)
         return self._output(service)
 

@@ -10,8 +10,8 @@ from rest_framework import serializers
 from core import limits
 from core.fields import BoundedSerializerDateField
 from incidents import selectors as incident_selectors
-from incidents.api.serializers import MemberField
 from incidents.models import Incident
+from orgs.api.fields import MemberField
 from orgs.api.serializers import UserSummarySerializer
 from ticketing.models import FollowUp, FollowUpPriority, FollowUpStatus
 

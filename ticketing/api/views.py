@@ -41,13 +41,6 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
             return selectors.follow_up_list(organization=self.organization, **params.selector_kwargs())
         return selectors.follow_up_list(organization=self.organization)
 
-    def _input(self, partial: bool) -> dict[str, Any]:
-        data = serializers.FollowUpInputSerializer(
-            data=self.request.data, partial=partial, context=self.get_serializer_context()
-        )
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
     def _output(self, follow_up: FollowUp, code: int = status.HTTP_200_OK) -> Response:
         follow_up = selectors.follow_up_get(organization=self.organization, number=follow_up.number)
         return Response(self.get_serializer(follow_up).data, status=code)
@@ -55,7 +48,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
     @extend_schema(request=serializers.FollowUpInputSerializer, responses={201: serializers.FollowUpOutputSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Open a follow-up; it gets the organization's next number (FU-n) and, with an incident, a timeline event."""
-        fields = self._input(partial=False)
+        fields = self.validated_input(serializers.FollowUpInputSerializer)
         follow_up = actions.follow_up_create(organization=self.organization, actor=self.actor, **fields)
         return self._output(follow_up, status.HTTP_201_CREATED)
 
@@ -65,7 +58,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Edit any field; `status` done or wont_do stamps `completed_at`, back to open or in_progress clears it."""
         follow_up = self.get_object()
-        fields = self._input(partial=True)
+        fields = self.validated_input(serializers.FollowUpInputSerializer, partial=True)
         if fields:
             follow_up = actions.follow_up_update(follow_up=follow_up, actor=self.actor, **fields)
         return self._output(follow_up)
