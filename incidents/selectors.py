@@ -237,10 +237,6 @@ def service_incidents(*, service: Service, limit: int = 10) -> dict[str, list[In
     }
 
 
-def member_choices(*, organization: Organization) -> QuerySet[User]:
-    return User.objects.filter(memberships__organization=organization).order_by("full_name", "email")
-
-
 def incident_by_number(*, organization: Organization, number: int) -> Incident | None:
     """The org's incident with this number, or None (for fields that name another incident)."""
     return Incident.objects.for_org(organization).filter(number=number).first()

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from core.pages import form_add_validation_error, form_apply, form_error_messages
 from incidents import actions, blast_radius, selectors
 from incidents.forms import (
     IncidentDeclareForm,
@@ -36,9 +37,10 @@ from incidents.forms import (
 )
 from incidents.models import MILESTONES, Incident, IncidentStatus, TimelineKind
 from oncall.actions import manual_paging
+from orgs import selectors as org_selectors
 from orgs.permissions import RESPONDER, role_required
 from orgs.tenancy import Actor
-from orgs.web import form_add_validation_error, paginate
+from orgs.web import paginate
 
 DETAIL = "incidents/incident_detail.html"
 
@@ -88,7 +90,7 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
         "role_history": list(selectors.role_history(incident=incident)),
         "tasks": tasks,
         "tasks_done": sum(1 for task in tasks if task.completed_at),
-        "members": list(selectors.member_choices(organization=incident.organization)) if can_respond else [],
+        "members": list(org_selectors.member_choices(organization=incident.organization)) if can_respond else [],
         "severities": list(selectors.severity_list(organization=incident.organization)),
         "blast_radius": blast_radius.dependents(incident, timezone.now()),
         "alert_groups": list(incident.alert_groups.select_related("service").order_by("-last_seen", "-id")),
@@ -104,7 +106,7 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
 
 def refuse(request: HttpRequest, incident: Incident, form: Form, what: str, **extra: Any) -> HttpResponse:
     """The incident page again with why `what` did not happen (400); `extra` keeps what was typed."""
-    errors = [str(e) for errors in form.errors.values() for e in errors]
+    errors = form_error_messages(form)
     context = detail_context(request, incident, refused=what, refused_errors=errors, **extra)
     return render(request, DETAIL, context, status=400)
 
@@ -120,15 +122,14 @@ def apply(
     **extra: Any,
 ) -> HttpResponse:
     """Run `change` with a valid form's data; redirect to the incident, or re-render it with the errors."""
-    if form.is_valid():
-        try:
-            change(form.cleaned_data)
-        except ValidationError as exc:
-            form_add_validation_error(form, exc)
-        else:
-            messages.success(request, done)
-            return incident_redirect(incident, anchor)
-    return refuse(request, incident, form, refused, **extra)
+    return form_apply(
+        request,
+        form,
+        change,
+        done,
+        success=lambda: incident_redirect(incident, anchor),
+        failure=lambda: refuse(request, incident, form, refused, **extra),
+    )
 
 
 def get_incident(request: HttpRequest, number: int) -> Incident:

@@ -19,13 +19,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core.pages import form_add_validation_error, form_apply, form_error_messages
 from incidents import actions as incident_actions
 from incidents import selectors as incident_selectors
 from incidents.forms import MILESTONE_LABELS, MilestonesForm
 from incidents.models import MILESTONES
+from orgs import selectors as org_selectors
 from orgs.permissions import ADMIN, RESPONDER, role_required
 from orgs.tenancy import Actor
-from orgs.web import form_add_validation_error, paginate
+from orgs.web import paginate
 from retros import actions, editing, selectors
 from retros.forms import (
     RetrospectiveCreateForm,
@@ -128,7 +130,7 @@ def detail_context(request: HttpRequest, retrospective: Retrospective, **overrid
             {
                 "milestones_form": MilestonesForm(initial={name: getattr(incident, name) for name in MILESTONES}),
                 "action_item_form": FollowUpQuickAddForm(organization=organization),
-                "members": list(incident_selectors.member_choices(organization=organization)),
+                "members": list(org_selectors.member_choices(organization=organization)),
                 "priorities": FollowUpPriority.choices,
             }
         )
@@ -138,7 +140,7 @@ def detail_context(request: HttpRequest, retrospective: Retrospective, **overrid
 
 def refuse(request: HttpRequest, retrospective: Retrospective, form: Form, what: str, **extra: Any) -> HttpResponse:
     """The retrospective page again with why `what` did not happen (400); `extra` keeps what was typed."""
-    errors = [str(e) for errors in form.errors.values() for e in errors]
+    errors = form_error_messages(form)
     context = detail_context(request, retrospective, refused=what, refused_errors=errors, **extra)
     return render(request, DETAIL, context, status=400)
 
@@ -154,15 +156,14 @@ def apply(
     **extra: Any,
 ) -> HttpResponse:
     """Run `change` with a valid form's data; redirect to the retrospective, or re-render it with the errors."""
-    if form.is_valid():
-        try:
-            change(form.cleaned_data)
-        except ValidationError as exc:
-            form_add_validation_error(form, exc)
-        else:
-            messages.success(request, done)
-            return retro_redirect(retrospective, anchor)
-    return refuse(request, retrospective, form, refused, **extra)
+    return form_apply(
+        request,
+        form,
+        change,
+        done,
+        success=lambda: retro_redirect(retrospective, anchor),
+        failure=lambda: refuse(request, retrospective, form, refused, **extra),
+    )
 
 
 # --- list, create, read ---------------------------------------------------------------------------------
