@@ -6,8 +6,9 @@ class AlertingConfig(AppConfig):
     verbose_name = "Alerting"
 
     def ready(self) -> None:
-        from alerting import home, panels, subscribers
+        from alerting import home, paging, panels, subscribers
 
         home.register()
         panels.register()
+        paging.register()
         subscribers.register()

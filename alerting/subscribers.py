@@ -3,14 +3,26 @@
 * its own events, after commit: the live triage queue (a changed group's row, repeated triggers' counts,
   coalesced in alerting.live);
 * ``incident.status_changed`` (incidents, below: by type), in its transaction: a merged incident's alert groups
-  move to the incident it merged into.
+  move to the incident it merged into;
+* ``escalation.ended`` and ``escalation.unanswered`` (oncall, below: by type), in their transaction: a run that
+  a step found over, or that nobody answered, sets its group's `paging_status` (stopped, no_policy, unanswered),
+  and the groups' rows go to the triage queue after commit, in one push per transaction. Runs that alerting
+  stopped itself (at_step False: acknowledge, resolve, merge) were recorded by alerting.paging already.
 """
 
-from alerting import actions, live
+import threading
+
+from django.db import transaction
+from django.utils import timezone
+
+from alerting import actions, live, paging
 from alerting.events import AlertGroupsChanged, AlertsCounted
+from alerting.models import AlertGroup, PagingStatus
 from core import events
 from incidents.events import IncidentStatusChanged
 from incidents.models import Incident, IncidentStatus
+from oncall.events import EscalationEnded, EscalationUnanswered
+from oncall.models import EscalationStatus
 
 
 def queue_rows_push(event: AlertGroupsChanged) -> None:
@@ -28,7 +40,42 @@ def groups_follow_merged_incident(event: IncidentStatusChanged) -> None:
     actions.alert_groups_follow_merge(incident=incident, actor=event.actor)
 
 
+_to_push = threading.local()  # group ids whose row goes to the triage queue when this thread's transaction commits
+
+
+def _push_after_commit(group_id: int) -> None:
+    """Push the group's row after commit, together with every other group of the same transaction: the first
+    callback sends them all, the others find nothing left (after a rollback, the next commit sends them)."""
+    _to_push.__dict__.setdefault("ids", set()).add(group_id)
+    transaction.on_commit(_push_pending, robust=True)
+
+
+def _push_pending() -> None:
+    group_ids = _to_push.__dict__.pop("ids", None)
+    if group_ids:
+        live.alert_groups_broadcast(group_ids=sorted(group_ids))
+
+
+ENDED_PAGING_STATUS = {
+    EscalationStatus.ACKNOWLEDGED: PagingStatus.STOPPED,
+    EscalationStatus.RESOLVED: PagingStatus.STOPPED,
+    EscalationStatus.CANCELED: PagingStatus.NO_POLICY,
+}
+
+
+def paging_follows_escalation(event: EscalationEnded | EscalationUnanswered) -> None:
+    """escalation.ended (at a step) / escalation.unanswered of an alert group: its `paging_status`, then its row."""
+    if event.subject_kind != paging.SUBJECT_KIND or not getattr(event, "at_step", True):
+        return
+    unanswered = isinstance(event, EscalationUnanswered)
+    status = PagingStatus.UNANSWERED if unanswered else ENDED_PAGING_STATUS[event.status]
+    if AlertGroup.objects.filter(pk=event.subject_id).update(paging_status=status, updated_at=timezone.now()):
+        _push_after_commit(event.subject_id)
+
+
 def register() -> None:
     events.subscribe(AlertGroupsChanged, queue_rows_push, when="on_commit")
     events.subscribe(AlertsCounted, queue_counts_push, when="on_commit")
     events.subscribe(IncidentStatusChanged, groups_follow_merged_incident, when="in_transaction")
+    events.subscribe(EscalationEnded, paging_follows_escalation, when="in_transaction")
+    events.subscribe(EscalationUnanswered, paging_follows_escalation, when="in_transaction")

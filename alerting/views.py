@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from alerting import actions, selectors
+from alerting import actions, paging, selectors
 from alerting.forms import (
     AlertQueueFilterForm,
     AttachForm,
@@ -76,7 +76,9 @@ def detail_context(request: HttpRequest, group: AlertGroup, **overrides: Any) ->
         "runbooks": [link for link in service.links.all() if link.kind == "runbook"],
         "owner_team": service.owner_team,
         "merged_groups": list(group.merged_groups.select_related("service").order_by("-last_seen")[:20]),
-        "escalation": escalation_selectors.escalation_latest(group=group),
+        "escalation": escalation_selectors.escalation_latest(
+            organization_id=group.organization_id, subject_kind=paging.SUBJECT_KIND, subject_id=group.pk
+        ),
         "deliveries": list(
             notification_selectors.notification_list(organization=group.organization, alert_group=group)[:50]
         ),

@@ -5,13 +5,17 @@
 * events of the apps above it, by name so that incidents never imports them, in their transaction: the
   timeline records alert groups attached (alerting), follow-ups created (ticketing) and retrospectives
   created or moved (retros). Each subscriber reads only the event's fields named here.
+* pages (oncall, below: by type), in their transaction: a step of an escalation whose subject belongs to an
+  incident (`escalation.paged`), and a person paging people about the incident (`manual_page.sent`), are
+  recorded on its timeline. oncall finds an incident by number through the finder registered here
+  (oncall.subjects), for its manual paging page and API.
 """
 
 from dataclasses import asdict
 from typing import Any
 
 from core import events
-from incidents import actions, live
+from incidents import actions, live, selectors
 from incidents.events import (
     IncidentDeclared,
     IncidentStatusChanged,
@@ -20,6 +24,8 @@ from incidents.events import (
     TimelineEventPinned,
 )
 from incidents.models import Incident, TimelineKind
+from oncall import subjects as oncall_subjects
+from oncall.events import EscalationPaged, ManualPageSent
 from orgs.events import OrganizationCreated
 from orgs.models import Organization
 
@@ -89,7 +95,35 @@ def timeline_retrospective_moved(event: Any) -> None:
     )
 
 
+def timeline_escalation_paged(event: EscalationPaged) -> None:
+    """escalation.paged of a subject that belongs to an incident: who the step paged, and for what."""
+    if event.incident_id is None:
+        return
+    actions.timeline_event_add(
+        incident=_incident(event.incident_id),
+        kind=TimelineKind.PAGED,
+        actor=event.actor,
+        payload={
+            "targets": [person.name for person in event.paged],
+            "via": f"escalation step {event.step} for {event.subject_label}",
+            "message": "",
+        },
+    )
+
+
+def timeline_manual_page(event: ManualPageSent) -> None:
+    """manual_page.sent: who a person paged about the incident, how they were found, and the message."""
+    actions.timeline_event_add(
+        incident=_incident(event.incident_id),
+        kind=TimelineKind.PAGED,
+        actor=event.actor,
+        payload={"targets": [person.name for person in event.paged], "via": event.via, "message": event.message},
+        occurred_at=event.occurred_at,
+    )
+
+
 def register() -> None:
+    oncall_subjects.incident_finder_register(selectors.incident_by_number)
     events.subscribe(TimelineEventAdded, timeline_push, when="on_commit")
     events.subscribe(TimelineEventPinned, timeline_push, when="on_commit")
     for incident_event in (IncidentDeclared, IncidentStatusChanged, IncidentUpdated):
@@ -99,3 +133,5 @@ def register() -> None:
     events.subscribe("follow_up.changed", timeline_follow_up_added, when="in_transaction")
     events.subscribe("retrospective.created", timeline_retrospective_created, when="in_transaction")
     events.subscribe("retrospective.status_changed", timeline_retrospective_moved, when="in_transaction")
+    events.subscribe(EscalationPaged, timeline_escalation_paged, when="in_transaction")
+    events.subscribe(ManualPageSent, timeline_manual_page, when="in_transaction")

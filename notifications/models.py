@@ -119,6 +119,10 @@ class Notification(OrgOwnedModel):
     task_token = models.UUIDField(default=uuid4)
     # When the sweeper last re-sent this row's task (see ONCALL_SWEEP_REDRIVE_SECONDS).
     redriven_at = models.DateTimeField(null=True, blank=True)
+    # What the delivery was about. These keys point up at apps above notifications (alerting, incidents, oncall):
+    # a delivery record names its subject so that its page, the API's filters and paging analytics can join to
+    # it, and SET_NULL keeps the record when the subject goes. notifications' code never imports those apps (it
+    # reads the subjects only through these relations); the callers that page (oncall) fill them.
     alert_group = models.ForeignKey(
         "alerting.AlertGroup", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
     )

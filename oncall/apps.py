@@ -6,6 +6,7 @@ class OncallConfig(AppConfig):
     verbose_name = "On-call"
 
     def ready(self) -> None:
-        from oncall import home
+        from oncall import home, panels
 
         home.register()
+        panels.register()

@@ -217,15 +217,21 @@ class EscalationStatus(models.TextChoices):
 
 
 class Escalation(OrgOwnedModel):
-    """One run of a policy for one alert group: the step due next, when, and the token of its task.
+    """One run of a policy for one subject (an alert group): the step due next, when, and the token of its task.
 
     A step task runs only if its token is the current one, so a duplicate or stale broker message does
     nothing; the sweeper re-drives rows whose `next_due_at` has passed (lost message, dead worker).
+
+    The subject lives in an app above oncall (alerting), so it is named by kind and id, not by a foreign key:
+    a key up to alerting.AlertGroup closed the cycle Service → EscalationPolicy → Escalation → AlertGroup →
+    Service (docs/architecture.md, "Paging path"). The subject's app reads it for a step (oncall.subjects) and
+    follows the run through oncall.events. A run whose subject is gone is canceled at its next step.
     """
 
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     policy = models.ForeignKey(EscalationPolicy, null=True, on_delete=models.SET_NULL, related_name="escalations")
-    alert_group = models.ForeignKey("alerting.AlertGroup", on_delete=models.CASCADE, related_name="escalations")
+    subject_kind = models.CharField(max_length=32, help_text="What it pages about, e.g. alert_group")
+    subject_id = models.BigIntegerField(help_text="The subject's id in its app")
     status = models.CharField(max_length=16, choices=EscalationStatus.choices, default=EscalationStatus.ACTIVE)
     step_index = models.PositiveSmallIntegerField(default=0, help_text="The step that runs at next_due_at")
     repeat = models.PositiveSmallIntegerField(default=0, help_text="Completed passes over the whole policy")
@@ -243,12 +249,14 @@ class Escalation(OrgOwnedModel):
         constraints = [
             models.CheckConstraint(condition=Q(status__in=EscalationStatus.values), name="escalation_status_valid"),
             models.UniqueConstraint(
-                fields=["alert_group"], condition=Q(status="active"), name="escalation_one_active_per_group"
+                fields=["subject_kind", "subject_id"],
+                condition=Q(status="active"),
+                name="escalation_one_active_per_subject",
             ),
         ]
         indexes = [
             models.Index(fields=["next_due_at"], condition=Q(status="active"), name="escalation_due_active"),
-            models.Index(fields=["organization", "alert_group"]),
+            models.Index(fields=["organization", "subject_kind", "subject_id"], name="escalation_subject"),
         ]
 
     def __str__(self) -> str:

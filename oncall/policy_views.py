@@ -5,13 +5,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents import selectors as incident_selectors
+from oncall import subjects
 from oncall.actions import manual_paging
 from oncall.actions import policies as actions
 from oncall.models import EscalationPolicy
@@ -142,7 +142,10 @@ def policy_delete(request: HttpRequest, org_slug: str, slug: str) -> HttpRespons
 @role_required(RESPONDER)
 def incident_page(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
     """Page people, a team or a schedule's on-call about an incident now (the panel's form posts here)."""
-    incident = incident_selectors.incident_get(organization=request.organization, number=number)
+    # The incident is found by the finder the incidents app registers (oncall sits below it: oncall.subjects).
+    incident = subjects.incident_find(organization=request.organization, number=number)
+    if incident is None:
+        raise Http404("No such incident.")
     form = PageForm(request.POST or None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -7,7 +7,6 @@ from django import forms
 from django.core.validators import URLValidator
 
 from core import limits
-from oncall.selectors import policies as policy_selectors
 from orgs import selectors as org_selectors
 from orgs.models import Organization
 from services import selectors
@@ -87,6 +86,13 @@ def labels_text(service: Service) -> str:
 
 def links_text(service: Service) -> str:
     return "\n".join(f"{link.kind} | {link.title} | {link.url}" for link in service.links.all())
+
+
+def policy_choices(organization: Organization) -> Any:
+    """The org's escalation policies for the picker, by name (name and slug only). The model is the one the
+    service's `escalation_policy` key points at: services sits below oncall and does not import it."""
+    policy_model = Service._meta.get_field("escalation_policy").related_model
+    return policy_model.objects.for_org(organization).order_by("name").only("pk", "name", "slug", "organization")
 
 
 class ServiceForm(forms.Form):
@@ -169,7 +175,7 @@ class ServiceForm(forms.Form):
         teams = org_selectors.team_list(organization=organization)
         self.fields["owner_team"].queryset = teams
         self.fields["responding_teams"].queryset = teams
-        self.fields["escalation_policy"].queryset = policy_selectors.policy_choices(organization=organization)
+        self.fields["escalation_policy"].queryset = policy_choices(organization)
         others = selectors.service_list(organization=organization, include_archived=True)
         if service is not None:
             others = others.exclude(pk=service.pk)

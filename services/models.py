@@ -81,7 +81,12 @@ class Service(OrgOwnedModel):
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_services"
     )
     archived_at = models.DateTimeField(null=True, blank=True)
-    # Who is paged when one of its integrations opens an alert group (oncall app).
+    # Who is paged when one of its integrations opens an alert group (oncall app). This key points up at a higher
+    # layer (oncall), on purpose: which policy pages for a service is part of the catalog entry people edit
+    # with the service, and oncall's queries join through it (`policy.services`). The foreign-key cycle
+    # Service → EscalationPolicy → Escalation → AlertGroup → Service is broken at the escalation instead (its
+    # subject is a plain reference; docs/architecture.md). services' code never imports oncall: its form and
+    # serializer reach the policy model through this field (`related_model`), scoped to the organization.
     escalation_policy = models.ForeignKey(
         "oncall.EscalationPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
     )

@@ -8,12 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core import panels
-from oncall.selectors import policies as policy_selectors
 from orgs.permissions import ADMIN, role_required
 from orgs.tenancy import Actor
 from orgs.web import form_add_validation_error, paginate
@@ -128,16 +126,13 @@ def service_export(request: HttpRequest, org_slug: str) -> HttpResponse:
 def service_hygiene(request: HttpRequest, org_slug: str) -> HttpResponse:
     report = selectors.hygiene(organization=request.organization)
     sections = [(*meta, getattr(report, meta[0])) for meta in HYGIENE_SECTIONS]
-    now = timezone.now()
-    unpaged = policy_selectors.services_unreachable(organization=request.organization, at=now)
-    listed = [service for *_, services in sections for service in services] + unpaged
+    paging = contributed(HYGIENE_PAGING, request, unpaged=[], schedule_gaps=[], gap_days=0)
+    listed = [service for *_, services in sections for service in services] + paging["unpaged"]
     context = {
         "report": report,
         "sections": sections,
         "editable": editable_ids(request, listed),
-        "unpaged": unpaged,
-        "schedule_gaps": policy_selectors.schedules_with_gaps(organization=request.organization, start=now),
-        "gap_days": policy_selectors.HYGIENE_GAP_DAYS,
+        **paging,
     }
     return render(request, "services/service_hygiene.html", context)
 
@@ -152,6 +147,23 @@ def editable_ids(request: HttpRequest, services: list[Service]) -> set[int]:
         for s in services
         if permissions.service_can_edit(membership=request.membership, service=s, team_ids=team_ids)
     }
+
+
+# --- what the on-call app adds to these pages ----------------------------------------------------------------
+
+# Who is on call for a service now, which services nobody would be paged for, which schedules have gaps: the
+# oncall app (a layer above) knows, and contributes it from its AppConfig.ready() as a core.panels panel of these
+# pages whose context is merged into the page's own (its template is unused), so the catalog never imports it.
+SERVICE_PAGING = "service-paging"  # context(request, service=...) -> {"oncall_now": [users]}
+HYGIENE_PAGING = "hygiene-paging"  # context(request) -> {"unpaged": [services], "schedule_gaps": [...], "gap_days": n}
+
+
+def contributed(page: str, request: HttpRequest, service: Service | None = None, **defaults: Any) -> dict[str, Any]:
+    """`defaults` updated with the context every panel registered for `page` contributes."""
+    objects = {"service": service} if service is not None else {}
+    for panel in panels.panel_list(page):
+        defaults.update(panel.context(request, **objects) or {})
+    return defaults
 
 
 # --- one service ----------------------------------------------------------------------------------
@@ -172,7 +184,7 @@ def service_detail(request: HttpRequest, org_slug: str, slug: str) -> HttpRespon
         "can_edit": permissions.service_can_edit(membership=request.membership, service=service),
         "health_form": HealthForm(initial={"health": service.health}),
         "panels": panels.panels_render(panels.SERVICE, request, service=service),
-        "oncall_now": policy_selectors.service_oncall_now(service=service, at=timezone.now()),
+        **contributed(SERVICE_PAGING, request, service=service, oncall_now=[]),
     }
     return render(request, "services/service_detail.html", context)
 

@@ -1,6 +1,6 @@
 """Writes of the notifications app, one module per concern, re-exported here (STYLE.md §1):
-`delivery` (pages and the delivery state machine), `contact_methods` (contact methods, their
-verification, and personal notification rules)."""
+`pages` (creating and cancelling pages), `delivery` (the delivery state machine and its sweeper),
+`contact_methods` (contact methods, their verification, and personal notification rules)."""
 
 from notifications.actions.contact_methods import (
     CODE_ATTEMPTS,
@@ -25,20 +25,22 @@ from notifications.actions.contact_methods import (
     verification_url,
 )
 from notifications.actions.delivery import (
-    CLAIM_TOLERANCE,
-    OPEN_STATUSES,
     RETRY_BASE_SECONDS,
     RETRY_CAP_SECONDS,
-    NotifyRequest,
-    enqueue_on_commit,
     notification_claim,
     notification_deliver,
     notification_result_record,
     notification_retry,
-    notifications_cancel,
     notifications_deliver,
     notifications_sweep,
     retry_delay,
+)
+from notifications.actions.pages import (
+    CLAIM_TOLERANCE,
+    OPEN_STATUSES,
+    NotifyRequest,
+    enqueue_on_commit,
+    notifications_cancel,
     site_url,
     user_notify,
     users_notify,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from notifications import channels
-from notifications.actions.delivery import enqueue_on_commit, site_url
+from notifications.actions.pages import enqueue_on_commit, site_url
 from notifications.models import ContactKind, ContactMethod, Notification, NotificationReason, NotificationRule
 from orgs import actions as org_actions
 from orgs.models import Membership, Organization, User

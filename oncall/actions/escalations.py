@@ -1,5 +1,9 @@
-"""Escalation runs: a new alert group starts its service's policy; each step pages its targets, then
-schedules the next; acknowledge or resolve stops it; after the last pass the group is "unanswered".
+"""Escalation runs: a new subject (an alert group) starts its service's policy; each step pages its targets,
+then schedules the next; acknowledge or resolve stops it; after the last pass the run is "unanswered".
+
+oncall never imports the subject's app (alerting, above it): a step reads the subject through the reader its
+app registered (oncall.subjects), and what happened is published (escalation.paged, .unanswered, .ended in
+oncall.events) for the subject's app and the incident timeline to follow.
 
 Durability (DESIGN.md): the Escalation row holds the step due next, when, and the token of the one
 task allowed to run it. Tasks are enqueued on commit with an ETA; a task whose token is not current
@@ -19,12 +23,11 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from alerting import live as alerting_live
-from alerting.models import AlertGroup, AlertGroupStatus, PagingStatus
+from core import events
 from core.broker import broker_redis, queue_backlog
-from incidents import actions as incident_actions
-from incidents.models import TimelineKind
 from notifications import actions as notification_actions
+from oncall import subjects
+from oncall.events import EscalationEnded, EscalationPaged, EscalationUnanswered, PagedPerson
 from oncall.models import Escalation, EscalationPolicy, EscalationStatus, EscalationStep
 from oncall.selectors import policies as policy_selectors
 from orgs.models import User
@@ -122,85 +125,59 @@ def escalations_enqueue(escalations: list[Escalation]) -> None:
         _send_steps(pairs, due)
 
 
-def _paging_status(group: AlertGroup, status: str, *, broadcast: bool = True) -> None:
-    """Record the group's paging state; push its refreshed row to the triage queue after commit unless
-    the caller (ingest, a person's triage action) already pushes it."""
-    AlertGroup.objects.filter(pk=group.pk).update(paging_status=status, updated_at=timezone.now())
-    group.paging_status = status
-    if broadcast:
-        transaction.on_commit(lambda: alerting_live.alert_group_broadcast(group_id=group.pk), robust=True)
+def escalation_start(
+    *, organization_id: int, service_id: int | None, subject_kind: str, subject_id: int
+) -> Escalation | None:
+    """Start the policy of the service for a subject (a new alert group); the first step is due now.
 
-
-def escalation_start(*, group: AlertGroup) -> Escalation | None:
-    """Start the policy of the group's service; the first step is due now.
-
-    Caller holds the group's transaction (it was just opened) and pushes the new group to the triage
-    queue. A service with no policy, or a policy with no steps, pages nobody and says so on the group
-    (`no_policy`).
+    Runs in the caller's transaction (the subject was just opened). Returns the run, or None when the service
+    has no policy, or a policy with no steps: nobody is paged (the caller says so on its subject).
     """
-    policy = EscalationPolicy.objects.filter(services__pk=group.service_id, steps__isnull=False).distinct().first()
-    if policy is None:
-        _paging_status(group, PagingStatus.NO_POLICY, broadcast=False)
+    policy = EscalationPolicy.objects.filter(services__pk=service_id, steps__isnull=False).distinct().first()
+    if service_id is None or policy is None:
         return None
     now = timezone.now()
     escalation = Escalation.objects.create(
-        organization_id=group.organization_id,
+        organization_id=organization_id,
         policy=policy,
-        alert_group=group,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
         started_at=now,
         next_due_at=now,
         task_token=uuid4(),
     )
-    _paging_status(group, PagingStatus.PAGING, broadcast=False)
     escalations_enqueue([escalation])
     return escalation
 
 
-def escalation_stop(*, group: AlertGroup, status: str) -> int:
-    """Stop the group's active escalation (someone acknowledged, or it resolved or merged away) and
-    cancel its pages that are not sent yet (later notification rules). Returns how many runs stopped.
-    The caller moved the group and pushes it to the triage queue."""
+def escalation_stop(*, organization_id: int, subject_kind: str, subject_id: int, status: str) -> int:
+    """Stop the subject's active run (someone acknowledged, or it resolved or merged away) and cancel its pages
+    not sent yet (later notification rules), of every run of the subject. Returns how many runs stopped; each
+    publishes `escalation.ended` (at_step False). Runs in the caller's transaction."""
     now = timezone.now()
-    stopped = Escalation.objects.filter(alert_group=group, status=EscalationStatus.ACTIVE).update(
-        status=status, stopped_at=now, next_due_at=None, updated_at=now
-    )
-    notification_actions.notifications_cancel(alert_group=group)
-    if stopped and group.paging_status in (PagingStatus.PAGING, PagingStatus.PENDING):
-        _paging_status(group, PagingStatus.STOPPED, broadcast=False)
-    return stopped
+    runs = Escalation.objects.filter(organization_id=organization_id, subject_kind=subject_kind, subject_id=subject_id)
+    active = list(runs.select_for_update().filter(status=EscalationStatus.ACTIVE).values_list("pk", flat=True))
+    if active:
+        Escalation.objects.filter(pk__in=active).update(status=status, stopped_at=now, next_due_at=None, updated_at=now)
+    notification_actions.notifications_cancel(escalations=runs)
+    for pk in active:
+        events.publish(
+            EscalationEnded(
+                organization_id=organization_id,
+                actor=Actor.system(),
+                escalation_id=pk,
+                subject_kind=subject_kind,
+                subject_id=subject_id,
+                status=status,
+                at_step=False,
+            )
+        )
+    return len(active)
 
 
-def _page_subject(group: AlertGroup) -> str:
-    return f"[{group.severity.upper()}] {group.title}"[:300]
-
-
-def _page_message(group: AlertGroup, step_number: int, repeat: int) -> str:
-    service = group.service.name if group.service_id else "an unknown service"
+def _page_message(subject: subjects.PageSubject, step_number: int, repeat: int) -> str:
     attempt = f" (pass {repeat + 1})" if repeat else ""
-    return (
-        f"{group.title}\nService: {service} · severity {group.severity} · {group.alert_count} alert(s)\n"
-        f"Escalation step {step_number}{attempt}. Acknowledge it in Firebreak to stop paging."
-    )
-
-
-def _page_link(group: AlertGroup) -> str:
-    return f"{settings.SITE_URL}/o/{group.organization.slug}/alerts/{group.uuid}/"
-
-
-def _record_on_incident(group: AlertGroup, users: list[User], step_number: int) -> None:
-    """A page for a group attached to an incident is part of the incident's story: timeline it."""
-    if group.incident_id is None:
-        return
-    incident_actions.timeline_event_add(
-        incident=group.incident,
-        kind=TimelineKind.PAGED,
-        actor=Actor.system(),
-        payload={
-            "targets": [u.display_name for u in users],
-            "via": f"escalation step {step_number} for alert “{group.title[:120]}”",
-            "message": "",
-        },
-    )
+    return f"{subject.summary}\nEscalation step {step_number}{attempt}. Acknowledge it in Firebreak to stop paging."
 
 
 class _Reach:
@@ -252,59 +229,97 @@ def _save(escalations: list[Escalation], now: datetime) -> None:
             Escalation.objects.filter(pk__in=ran).update(**values, steps_run=F("steps_run") + 1)
 
 
-def _run(escalations: list[Escalation], now: datetime) -> tuple[list[tuple[int, str]], list[int]]:
+def _subjects(escalations: list[Escalation]) -> dict[tuple[str, int], subjects.PageSubject]:
+    """The batch's subjects, one read per kind, keyed by (kind, id)."""
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for escalation in escalations:
+        by_kind[escalation.subject_kind].append(escalation.subject_id)
+    return {
+        (kind, pk): subject
+        for kind, ids in by_kind.items()
+        for pk, subject in subjects.subjects_read(kind, sorted(set(ids))).items()
+    }
+
+
+def _ref(escalation: Escalation) -> dict:
+    return {
+        "organization_id": escalation.organization_id,
+        "actor": Actor.system(),
+        "escalation_id": escalation.pk,
+        "subject_kind": escalation.subject_kind,
+        "subject_id": escalation.subject_id,
+    }
+
+
+def _run(escalations: list[Escalation], now: datetime) -> tuple[list[tuple[int, str]], list[events.DomainEvent]]:
     """Run the due step of each locked escalation and schedule its next one (new token), in the caller's
     transaction, with a handful of statements for the whole batch. Returns the (id, token) pairs of the
-    pages due now, for the caller to deliver after commit, and the alert groups whose run ended."""
+    pages due now, for the caller to deliver after commit, and the events to publish (paged, unanswered,
+    ended), which the caller publishes once the deliveries are lined up after commit."""
     reach = _Reach(now)
+    found = _subjects(escalations)
     pages: list[notification_actions.NotifyRequest] = []
-    ended: dict[str, list[int]] = defaultdict(list)  # paging status -> alert group ids
+    published: list[events.DomainEvent] = []
 
-    def finish(escalation: Escalation, status: str, paging_status: str) -> None:
+    def finish(escalation: Escalation, status: str) -> None:
         escalation.status, escalation.stopped_at, escalation.next_due_at = status, now, None
-        ended[paging_status].append(escalation.alert_group_id)
+        if status == EscalationStatus.UNANSWERED:
+            published.append(EscalationUnanswered(**_ref(escalation), steps_run=escalation.steps_run))
+        else:
+            published.append(EscalationEnded(**_ref(escalation), status=status, at_step=True))
 
     for escalation in escalations:
-        group = escalation.alert_group
+        subject = found.get((escalation.subject_kind, escalation.subject_id))
         escalation.updated_at = now
-        if group.status != AlertGroupStatus.TRIGGERED:
-            resolved = group.status == AlertGroupStatus.RESOLVED
-            status = EscalationStatus.RESOLVED if resolved else EscalationStatus.ACKNOWLEDGED
-            finish(escalation, status, PagingStatus.STOPPED)
+        if subject is None:  # deleted (or of a kind no app reads): nothing to page about
+            finish(escalation, EscalationStatus.CANCELED)
             continue
-        if group.silenced_until is not None and group.silenced_until > now:
+        if subject.stopped_as is not None:
+            finish(escalation, subject.stopped_as)
+            continue
+        if subject.silenced_until is not None and subject.silenced_until > now:
             # Silenced: nobody is paged until the silence ends; the step waits for it.
-            escalation.next_due_at, escalation.task_token, escalation.redriven_at = group.silenced_until, uuid4(), None
+            escalation.next_due_at, escalation.redriven_at = subject.silenced_until, None
+            escalation.task_token = uuid4()
             continue
         steps = reach.steps(escalation.policy)
         if not steps:
-            finish(escalation, EscalationStatus.CANCELED, PagingStatus.NO_POLICY)
+            finish(escalation, EscalationStatus.CANCELED)
             continue
         if escalation.step_index >= len(steps):
             # The last step of the last pass had its wait: nobody answered.
-            finish(escalation, EscalationStatus.UNANSWERED, PagingStatus.UNANSWERED)
+            finish(escalation, EscalationStatus.UNANSWERED)
             continue
         step = steps[escalation.step_index]
         users = reach.users(step)
         due = escalation.next_due_at or now
         base = f"esc:{escalation.uuid}:r{escalation.repeat}:s{escalation.step_index}"
-        message = _page_message(group, escalation.step_index + 1, escalation.repeat)
+        message = _page_message(subject, escalation.step_index + 1, escalation.repeat)
         pages += [
             notification_actions.NotifyRequest(
-                organization=group.organization,
+                organization=escalation.organization,
                 user=user,
                 reason="page",
                 idempotency_base=f"{base}:u{user.pk}",
-                subject=_page_subject(group),
+                subject=subject.subject,
                 message=message,
-                link=_page_link(group),
-                alert_group=group,
+                link=subject.link,
                 escalation=escalation,
                 due=due,
+                **subject.delivery,
             )
             for user in users
         ]
-        _record_on_incident(group, users, escalation.step_index + 1)
+        published.append(
+            EscalationPaged(
+                **_ref(escalation),
+                subject_label=subject.label,
+                incident_id=subject.incident_id,
+                step=escalation.step_index + 1,
+                repeat=escalation.repeat,
+                paged=tuple(PagedPerson(id=user.pk, name=user.display_name) for user in users),
+            )
+        )
         next_index = escalation.step_index + 1
         if next_index >= len(steps) and escalation.repeat < escalation.policy.repeat_count:
             next_index = 0
@@ -317,20 +332,14 @@ def _run(escalations: list[Escalation], now: datetime) -> tuple[list[tuple[int, 
 
     deliver_now = notification_actions.users_notify(requests=pages, now=now)
     _save(escalations, now)
-    for paging_status, group_ids in ended.items():
-        AlertGroup.objects.filter(pk__in=group_ids).update(paging_status=paging_status, updated_at=now)
     escalations_enqueue([e for e in escalations if e.status == EscalationStatus.ACTIVE])
-    return deliver_now, [pk for group_ids in ended.values() for pk in group_ids]
+    return deliver_now, published
 
 
-def _after_run(deliver_now: list[tuple[int, str]], ended_group_ids: list[int]) -> None:
-    """After a batch commits: the pages due now go out first, then the triage queue hears of the ended runs."""
-    try:
-        if deliver_now:
-            notification_actions.notifications_deliver(pairs=deliver_now)
-    finally:
-        if ended_group_ids:
-            alerting_live.alert_groups_broadcast(group_ids=ended_group_ids)
+def _deliver(deliver_now: list[tuple[int, str]]) -> None:
+    """After a batch commits: the pages due now go out, before anything else the batch's events line up."""
+    if deliver_now:
+        notification_actions.notifications_deliver(pairs=deliver_now)
 
 
 def escalations_run(*, pairs: list[tuple[int, str]], fill: bool = True, now: datetime | None = None) -> int:
@@ -347,7 +356,7 @@ def escalations_run(*, pairs: list[tuple[int, str]], fill: bool = True, now: dat
     wanted = {int(pk): str(token) for pk, token in pairs}
     with transaction.atomic():
         locked = Escalation.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
-            "policy", "alert_group__organization", "alert_group__service", "alert_group__incident"
+            "policy", "organization"
         )
         named = [
             e
@@ -365,8 +374,10 @@ def escalations_run(*, pairs: list[tuple[int, str]], fill: bool = True, now: dat
                 _nudge_next()  # more may be due: another runner takes the next batch while this one runs
         escalations_enqueue(early)  # same token: it runs at its due time
         if rows:
-            deliver_now, ended = _run(rows, now)
-            transaction.on_commit(lambda: _after_run(deliver_now, ended), robust=True)
+            deliver_now, published = _run(rows, now)
+            transaction.on_commit(lambda: _deliver(deliver_now), robust=True)
+            for event in published:  # after the deliveries: their after-commit reactions (live pushes) follow them
+                events.publish(event)
     return len(rows)
 
 

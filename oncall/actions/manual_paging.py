@@ -1,6 +1,12 @@
-"""Manual paging from an incident: page people, a team or a schedule's on-call now, recorded on the timeline."""
+"""Manual paging from an incident: page people, a team or a schedule's on-call now, recorded on the timeline.
+
+The incident lives in the incidents app, a layer above: it is taken as it is given (anything with `pk`,
+`organization`, `organization_id`, `number`, `reference` and `title`), and the timeline entry is the incidents
+app's own, written by its subscriber to `manual_page.sent` (oncall.events) in this transaction.
+"""
 
 from collections.abc import Iterable
+from typing import Any
 from uuid import uuid4
 
 from django.conf import settings
@@ -9,15 +15,17 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import actions as incident_actions
-from incidents.models import Incident, TimelineKind
+from core import events
 from notifications import actions as notification_actions
 from notifications.models import Notification, NotificationReason
+from oncall.events import ManualPageSent, PagedPerson
 from oncall.models import Schedule
 from oncall.selectors import policies as policy_selectors
 from oncall.selectors import schedules as schedule_selectors
 from orgs.models import Membership, Team, User
 from orgs.tenancy import Actor
+
+Incident = Any  # an incidents.models.Incident, which oncall does not import (see above)
 
 MAX_MESSAGE = 2000
 MAX_USERS = 50
@@ -103,15 +111,16 @@ def incident_page(
             incident=incident,
             now=now,
         )
-    incident_actions.timeline_event_add(
-        incident=incident,
-        kind=TimelineKind.PAGED,
-        actor=actor,
-        payload={
-            "targets": [user.display_name for user in reached.values()],
-            "via": _via(team, schedule),
-            "message": message,
-        },
-        occurred_at=now,
+    events.publish(
+        ManualPageSent(
+            organization_id=incident.organization_id,
+            actor=actor,
+            incident_id=incident.pk,
+            page_id=str(page_id),
+            paged=tuple(PagedPerson(id=user.pk, name=user.display_name) for user in reached.values()),
+            via=_via(team, schedule),
+            message=message,
+            occurred_at=now,
+        )
     )
     return notifications

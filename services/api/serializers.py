@@ -3,7 +3,6 @@
 from rest_framework import serializers
 
 from core import limits
-from oncall.models import EscalationPolicy
 from orgs.api.base import OrgRelatedField
 from orgs.models import Team
 from services.models import (
@@ -93,7 +92,9 @@ class ServiceInputSerializer(serializers.Serializer):
     responding_teams = OrgRelatedField(slug_field="slug", queryset=Team.objects.all(), many=True, required=False)
     escalation_policy = OrgRelatedField(
         slug_field="slug",
-        queryset=EscalationPolicy.objects.all(),
+        # The policy model through the key (services does not import oncall, a layer above); OrgRelatedField
+        # scopes it to the token's organization.
+        queryset=Service._meta.get_field("escalation_policy").related_model.objects.all(),
         allow_null=True,
         required=False,
         help_text="Slug of the escalation policy that pages for this service; null for none.",

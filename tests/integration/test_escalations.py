@@ -181,7 +181,7 @@ def test_step_one_then_step_two_after_the_delay_then_acknowledge_stops_paging(or
 
     # Then nobody else was paged, and the run says why it stopped
     assert receiver.paths() == Counter({"/ana": 1, "/bo": 1})
-    escalation = Escalation.objects.get(alert_group=group)
+    escalation = Escalation.objects.get(subject_kind="alert_group", subject_id=group.pk)
     assert (escalation.status, escalation.steps_run) == (EscalationStatus.ACKNOWLEDGED, 2)
     assert AlertGroup.objects.get(pk=group.pk).paging_status == PagingStatus.STOPPED
     assert sorted(Notification.objects.filter(alert_group=group).values_list("status", flat=True)) == ["sent", "sent"]

@@ -68,7 +68,7 @@ def trigger(integration, key="checkout-5xx", action="trigger"):
 
 
 def escalation_of(group: AlertGroup) -> Escalation:
-    return Escalation.objects.get(alert_group=group, status=EscalationStatus.ACTIVE)
+    return Escalation.objects.get(subject_kind="alert_group", subject_id=group.pk, status=EscalationStatus.ACTIVE)
 
 
 def run_due(escalation: Escalation) -> None:
@@ -94,7 +94,7 @@ def test_a_new_group_starts_its_services_policy_with_step_one_due_now(
 
     assert escalation.status == EscalationStatus.ACTIVE
     assert (escalation.step_index, escalation.repeat, escalation.steps_run) == (0, 0, 0)
-    assert escalation.alert_group.paging_status == PagingStatus.PAGING
+    assert AlertGroup.objects.get(pk=escalation.subject_id).paging_status == PagingStatus.PAGING
     assert enqueued.calls == [(DUE_TASK, (), {})]  # step 1 is due now: the due-steps runner is sent
     assert enqueued.options == [{}]
 
@@ -204,7 +204,7 @@ def test_resolve_stops_the_run_and_the_next_trigger_starts_a_new_one(org, people
     trigger(integration, action="resolve")
     second = trigger(integration)
 
-    assert list(Escalation.objects.order_by("pk").values_list("alert_group", "status")) == [
+    assert list(Escalation.objects.order_by("pk").values_list("subject_id", "status")) == [
         (first.pk, EscalationStatus.RESOLVED),
         (second.pk, EscalationStatus.ACTIVE),
     ]

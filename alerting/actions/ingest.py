@@ -1,30 +1,22 @@
-"""Writes of the alerting app: integrations, ingestion with deduplication, and triage of groups."""
+"""Ingestion: inbound events stored in batches, deduplicated into alert groups, which open and move (starting
+and stopping their paging, alerting.paging); and the retention of old alerts."""
 
-import hashlib
 import json
 import logging
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import F
 from django.utils import timezone
 
 from alerting import paging
-from alerting.events import (
-    AlertGroupsAttached,
-    AlertGroupsChanged,
-    AlertsCounted,
-    AttachedGroup,
-    CountedGroup,
-    InboundEvent,
-)
+from alerting.actions.groups import by_org, groups_changed
+from alerting.events import AlertsCounted, CountedGroup, InboundEvent
 from alerting.models import (
     OPEN_GROUP_STATUSES,
     SEVERITY_RANK,
@@ -33,137 +25,13 @@ from alerting.models import (
     AlertGroup,
     AlertGroupStatus,
     Integration,
-    IntegrationKind,
 )
 from core import events
-from incidents import actions as incident_actions
-from incidents.models import Incident, IncidentStatus, Severity
-from orgs import actions as org_actions
-from orgs.models import Organization
 from orgs.tenancy import Actor
-from services.models import Service
 
 logger = logging.getLogger(__name__)
 
 LAST_EVENT_RESOLUTION = 60  # seconds
-WEBHOOK_PATH_FIELDS = ("title_path", "dedup_key_path", "severity_path", "status_path", "link_path")
-INTEGRATION_FIELDS = ("name", "service", "enabled", "rate_limit_per_minute", *WEBHOOK_PATH_FIELDS)
-
-
-# --- integrations ------------------------------------------------------------------------------
-
-
-def _key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def _new_key() -> tuple[str, str]:
-    key = secrets.token_hex(16)  # 32 hex characters, the shape of a PagerDuty integration key
-    return key, key[:8]
-
-
-def _check_service(organization: Organization, service: Service) -> None:
-    if service.organization_id != organization.pk:
-        raise ValidationError({"service": "Choose a service of this organization."})
-
-
-@transaction.atomic
-def integration_create(
-    *, organization: Organization, service: Service, name: str, kind: str, actor: Actor, **fields: Any
-) -> tuple[Integration, str]:
-    """Create an inbound integration; returns it with its key, which is shown once and stored hashed."""
-    if kind not in IntegrationKind.values:
-        raise ValidationError({"kind": f"Choose one of {', '.join(IntegrationKind.values)}."})
-    if not (name or "").strip():
-        raise ValidationError({"name": "Name the integration."})
-    _check_service(organization, service)
-    unknown = set(fields) - set(INTEGRATION_FIELDS)
-    if unknown:
-        raise ValueError(f"Unknown integration fields: {sorted(unknown)}")
-    key, prefix = _new_key()
-    integration = Integration.objects.create(
-        organization=organization,
-        service=service,
-        name=name.strip(),
-        kind=kind,
-        key_prefix=prefix,
-        key_hash=_key_hash(key),
-        **fields,
-    )
-    org_actions.audit_record(
-        organization=organization,
-        actor=actor,
-        action="integration.created",
-        target=integration,
-        changes={"kind": {"before": None, "after": kind}, "service": {"before": None, "after": service.slug}},
-    )
-    return integration, key
-
-
-@transaction.atomic
-def integration_update(*, integration: Integration, actor: Actor, **fields: Any) -> Integration:
-    """Rename, re-route, enable/disable, change the rate limit or the webhook paths."""
-    unknown = set(fields) - set(INTEGRATION_FIELDS)
-    if unknown:
-        raise ValueError(f"Unknown integration fields: {sorted(unknown)}")
-    integration = Integration.objects.select_for_update().get(pk=integration.pk)
-    if "service" in fields:
-        _check_service(integration.organization, fields["service"])
-    changes = {}
-    for field, value in fields.items():
-        before = getattr(integration, field)
-        if before != value:
-            changes[field] = {
-                "before": before.slug if isinstance(before, Service) else before,
-                "after": value.slug if isinstance(value, Service) else value,
-            }
-            setattr(integration, field, value)
-    if changes:
-        integration.save(update_fields=[*changes, "updated_at"])
-        org_actions.audit_record(
-            organization=integration.organization,
-            actor=actor,
-            action="integration.updated",
-            target=integration,
-            changes=changes,
-        )
-    return integration
-
-
-@transaction.atomic
-def integration_key_regenerate(*, integration: Integration, actor: Actor) -> tuple[Integration, str]:
-    """Issue a new key; the old one stops working at once."""
-    integration = Integration.objects.select_for_update().get(pk=integration.pk)
-    key, prefix = _new_key()
-    integration.key_prefix = prefix
-    integration.key_hash = _key_hash(key)
-    integration.save(update_fields=["key_prefix", "key_hash", "updated_at"])
-    org_actions.audit_record(
-        organization=integration.organization, actor=actor, action="integration.key_regenerated", target=integration
-    )
-    return integration, key
-
-
-@transaction.atomic
-def integration_delete(*, integration: Integration, actor: Actor) -> None:
-    """Delete an integration and its alerts (the groups go with it)."""
-    org_actions.audit_record(
-        organization=integration.organization, actor=actor, action="integration.deleted", target=integration
-    )
-    integration.delete()
-
-
-def integration_authenticate(*, key: str) -> Integration | None:
-    """The enabled-or-not integration for an inbound key (prefix lookup + constant-time hash compare)."""
-    if not isinstance(key, str) or len(key) < 8:
-        return None
-    integration = Integration.objects.filter(key_prefix=key[:8]).select_related("organization", "service").first()
-    if integration is None or not secrets.compare_digest(integration.key_hash, _key_hash(key)):
-        return None
-    return integration
-
-
-# --- ingestion -------------------------------------------------------------------------------------
 
 # How often a concurrent opener may beat us to a key (its group then resolving before we lock it) before a
 # batch gives up; each round is one insert and one select, and a second round is already rare.
@@ -339,27 +207,13 @@ def _alert_ingest_batch(items: list[tuple[Integration, InboundEvent]]) -> list[I
         else:
             paging.alert_group_paging_stop(group=group)
     changed = {group.pk: group for group in [*(group for _, group in hooks), *raised]}
-    _groups_changed(list(changed.values()), actor=Actor.system())
+    groups_changed(list(changed.values()), actor=Actor.system())
     # The others only counted one more alert: one event per org carries their new count and times.
     counted = list({group.pk: group for group, _, _ in alerts if group.pk not in changed}.values())
-    for organization_id, groups in _by_org(counted).items():
+    for organization_id, groups in by_org(counted).items():
         cells = tuple(CountedGroup(organization_id, g.uuid, g.alert_count, g.last_seen, g.first_seen) for g in groups)
         events.publish(AlertsCounted(organization_id=organization_id, groups=cells))
     return results
-
-
-def _by_org(groups: list[AlertGroup]) -> dict[int, list[AlertGroup]]:
-    by_org: dict[int, list[AlertGroup]] = {}
-    for group in groups:
-        by_org.setdefault(group.organization_id, []).append(group)
-    return by_org
-
-
-def _groups_changed(groups: list[AlertGroup], *, actor: Actor) -> None:
-    """Publish that these groups' rows changed: one event per organization, whatever the number of groups."""
-    for organization_id, of_org in _by_org(groups).items():
-        ids = tuple(dict.fromkeys(group.pk for group in of_org))
-        events.publish(AlertGroupsChanged(organization_id=organization_id, actor=actor, group_ids=ids))
 
 
 _GROUP_UPDATE_FIELDS = [
@@ -486,215 +340,6 @@ def _count_on_integrations(integrations: dict[int, Integration], *, dropped: dic
 def alert_ingest(*, integration: Integration, event: InboundEvent) -> IngestResult:
     """Store one inbound event and move its group: a batch of one, in its own transaction (see alert_ingest_batch)."""
     return alert_ingest_batch(items=[(integration, event)])[0]
-
-
-# --- triage by people ---------------------------------------------------------------------------------
-
-
-def _lock_group(group: AlertGroup) -> AlertGroup:
-    return AlertGroup.objects.select_for_update(of=("self",)).select_related("organization").get(pk=group.pk)
-
-
-def _group_audit(group: AlertGroup, actor: Actor, action: str, changes: dict | None = None) -> None:
-    org_actions.audit_record(
-        organization=group.organization,
-        actor=actor,
-        action=f"alert_group.{action}",
-        target_type="alertgroup",
-        target_id=str(group.uuid),
-        target_label=group.title[:200],
-        changes=changes or {},
-    )
-
-
-@transaction.atomic
-def alert_group_acknowledge(*, group: AlertGroup, actor: Actor) -> AlertGroup:
-    """A person takes the alert: paging stops. Idempotent."""
-    group = _lock_group(group)
-    if group.status != AlertGroupStatus.TRIGGERED:
-        return group
-    group.status = AlertGroupStatus.ACKNOWLEDGED
-    group.acknowledged_at = timezone.now()
-    group.acknowledged_by = actor.user
-    group.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "updated_at"])
-    _group_audit(group, actor, "acknowledged", {"status": {"before": "triggered", "after": "acknowledged"}})
-    paging.alert_group_paging_stop(group=group)
-    _groups_changed([group], actor=actor)
-    return group
-
-
-@transaction.atomic
-def alert_group_resolve(*, group: AlertGroup, actor: Actor) -> AlertGroup:
-    """Resolve the group; the next trigger with its key opens a new group. Idempotent."""
-    group = _lock_group(group)
-    if group.status == AlertGroupStatus.RESOLVED:
-        return group
-    before = group.status
-    group.status = AlertGroupStatus.RESOLVED
-    group.resolved_at = timezone.now()
-    group.resolved_by = actor.user
-    group.save(update_fields=["status", "resolved_at", "resolved_by", "updated_at"])
-    _group_audit(group, actor, "resolved", {"status": {"before": before, "after": "resolved"}})
-    paging.alert_group_paging_stop(group=group)
-    _groups_changed([group], actor=actor)
-    return group
-
-
-@transaction.atomic
-def alert_group_silence(*, group: AlertGroup, until: datetime | None, actor: Actor) -> AlertGroup:
-    """Silence notifications for the group until `until` (None lifts the silence)."""
-    if until is not None and until <= timezone.now():
-        raise ValidationError({"until": "Silence until a time in the future."})
-    group = _lock_group(group)
-    before = group.silenced_until
-    group.silenced_until = until
-    group.save(update_fields=["silenced_until", "updated_at"])
-    _group_audit(
-        group,
-        actor,
-        "silenced" if until else "unsilenced",
-        {
-            "silenced_until": {
-                "before": before.isoformat() if before else None,
-                "after": until.isoformat() if until else None,
-            }
-        },
-    )
-    _groups_changed([group], actor=actor)
-    return group
-
-
-@transaction.atomic
-def alert_group_merge(*, target: AlertGroup, sources: list[AlertGroup], actor: Actor) -> AlertGroup:
-    """Fold other groups of the org into `target`: their alerts move, they resolve as merged."""
-    target = _lock_group(target)
-    moved = 0
-    for source in sources:
-        if source.pk == target.pk:
-            continue
-        if source.organization_id != target.organization_id:
-            raise ValidationError({"groups": "Only groups of this organization can be merged."})
-        source = _lock_group(source)
-        moved += Alert.objects.filter(group=source).update(group=target)
-        source.status = AlertGroupStatus.RESOLVED
-        source.resolved_at = source.resolved_at or timezone.now()
-        source.merged_into = target
-        source.save(update_fields=["status", "resolved_at", "merged_into", "updated_at"])
-        if SEVERITY_RANK[source.severity] < SEVERITY_RANK[target.severity]:
-            target.severity = source.severity
-        target.first_seen = min(target.first_seen, source.first_seen)
-        target.last_seen = max(target.last_seen, source.last_seen)
-        _group_audit(source, actor, "merged", {"merged_into": {"before": None, "after": str(target.uuid)}})
-        paging.alert_group_paging_stop(group=source)
-    target.alert_count = Alert.objects.filter(group=target).count()
-    target.save(update_fields=["severity", "first_seen", "last_seen", "alert_count", "updated_at"])
-    _groups_changed([target, *(source for source in sources if source.pk != target.pk)], actor=actor)
-    return target
-
-
-# --- incidents ------------------------------------------------------------------------------------------
-
-ALERT_TO_INCIDENT_SEVERITY = {"critical": "SEV1", "error": "SEV2", "warning": "SEV3", "info": "SEV4"}
-
-
-def _group_summary(group: AlertGroup) -> AttachedGroup:
-    return AttachedGroup(
-        id=str(group.uuid),
-        title=group.title,
-        severity=group.severity,
-        service=group.service.slug,
-        alert_count=group.alert_count,
-        path=f"/o/{group.organization.slug}/alerts/{group.uuid}/",
-    )
-
-
-def incident_severity_for(*, group: AlertGroup) -> Severity | None:
-    """The org's incident severity that matches the group's alert severity (SEV1 for critical, …)."""
-    severities = {s.name: s for s in Severity.objects.for_org(group.organization_id)}
-    return severities.get(ALERT_TO_INCIDENT_SEVERITY.get(group.severity, "SEV3")) or next(
-        iter(sorted(severities.values(), key=lambda s: -s.rank)), None
-    )
-
-
-@transaction.atomic
-def alert_group_attach(*, group: AlertGroup, incident: Incident, actor: Actor) -> AlertGroup:
-    """Attach a group to an open incident of the same org; the incident's timeline records it."""
-    group = (
-        AlertGroup.objects.select_for_update(of=("self",)).select_related("organization", "service").get(pk=group.pk)
-    )
-    if incident.organization_id != group.organization_id:
-        raise ValidationError({"incident": "Choose an incident of this organization."})
-    if not incident.is_open:
-        raise ValidationError({"incident": f"{incident.reference} is {incident.status}; attach to an open incident."})
-    if group.incident_id == incident.pk:
-        return group
-    group.incident = incident
-    group.save(update_fields=["incident", "updated_at"])
-    _group_audit(group, actor, "attached", {"incident": {"before": None, "after": incident.reference}})
-    events.publish(
-        AlertGroupsAttached(
-            organization_id=group.organization_id, actor=actor, incident_id=incident.pk, groups=(_group_summary(group),)
-        )
-    )
-    _groups_changed([group], actor=actor)
-    return group
-
-
-def alert_groups_follow_merge(*, incident: Incident, actor: Actor) -> None:
-    """When an incident merges into another, its alert groups move with it, so the incident people keep working
-    shows every alert behind it (its timeline records them as attached). Runs in the merge's transaction."""
-    if incident.status != IncidentStatus.MERGED or incident.merged_into_id is None:
-        return
-    groups = list(
-        AlertGroup.objects.select_for_update(of=("self",))
-        .select_related("organization", "service")
-        .filter(incident=incident)
-        .order_by("pk")
-    )
-    if not groups:
-        return
-    target = incident.merged_into
-    AlertGroup.objects.filter(pk__in=[g.pk for g in groups]).update(incident=target, updated_at=timezone.now())
-    change = {"incident": {"before": incident.reference, "after": target.reference}}
-    for group in groups:
-        _group_audit(group, actor, "attached", change)
-    events.publish(
-        AlertGroupsAttached(
-            organization_id=incident.organization_id,
-            actor=actor,
-            incident_id=target.pk,
-            previous_incident_id=incident.pk,
-            groups=tuple(_group_summary(g) for g in groups),
-        )
-    )
-    _groups_changed(groups, actor=actor)
-
-
-@transaction.atomic
-def alert_group_escalate(
-    *, group: AlertGroup, actor: Actor, title: str | None = None, severity: Severity | None = None
-) -> Incident:
-    """Declare an incident from a group: title from its summary, severity mapped, its service, and
-    `started_at`/`detected_at` from the first alert; the group is attached and acknowledged."""
-    group = AlertGroup.objects.select_related("organization", "service").get(pk=group.pk)
-    if group.incident_id is not None:
-        raise ValidationError({"group": f"This alert group is already on {group.incident.reference}."})
-    severity = severity or incident_severity_for(group=group)
-    if severity is None:
-        raise ValidationError({"severity": "This organization has no incident severities yet."})
-    incident = incident_actions.incident_declare(
-        organization=group.organization,
-        actor=actor,
-        title=(title or group.title)[:200],
-        severity=severity,
-        services=[group.service],
-        started_at=group.first_seen,
-        detected_at=group.first_seen,
-    )
-    alert_group_attach(group=group, incident=incident, actor=actor)
-    # Someone is on it now: paging for the group stops.
-    alert_group_acknowledge(group=group, actor=actor)
-    return incident
 
 
 # --- retention ---------------------------------------------------------------------------------------
