@@ -31,7 +31,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/notifications/", include("notifications.urls")),
     path("o/<slug:org_slug>/follow-ups/", include("ticketing.urls")),
     path("o/<slug:org_slug>/retros/", include("retros.urls")),
-    path("o/<slug:org_slug>/analytics/", include("retros.analytics_urls")),
+    path("o/<slug:org_slug>/analytics/", include("retros.analytics.urls")),
     path("api/v1/", include("config.api_urls")),
     path("integrations/", include("alerting.inbound.urls")),
     path("calendar/", include("oncall.feed_urls")),

@@ -1,6 +1,8 @@
 """Analytics for managers (issue 7): incident load and MTTx over time and by severity, service and team.
 
-Selectors re-exported here: `from retros import analytics`, then `analytics.analytics_summary(...)`.
+Selectors re-exported here: `from retros import analytics`, then `analytics.analytics_summary(...)`. The pages are
+`views.py` + `urls.py` (/o/<org>/analytics/, namespace "analytics", included by config/urls.py) and the API is `api/`
+(/api/v1/analytics/, registered through retros/api/routes.py).
 """
 
 from retros.analytics.filters import (

@@ -2,7 +2,8 @@
 
 from rest_framework.routers import DefaultRouter
 
-from retros.api import analytics_routes, views
+from retros.analytics.api import routes as analytics_routes
+from retros.api import views
 
 
 def register(router: DefaultRouter) -> None:

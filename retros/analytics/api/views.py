@@ -13,7 +13,7 @@ from incidents.models import Incident
 from orgs.api.base import OrgScopedViewSet
 from orgs.api.schema import AutoSchema
 from retros import analytics
-from retros.api import analytics_serializers as serializers
+from retros.analytics.api import serializers
 
 FILTERS = [serializers.AnalyticsFilterSerializer]
 

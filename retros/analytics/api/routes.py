@@ -1,8 +1,8 @@
-"""The analytics API routes (/api/v1/analytics/...), registered by retros/api/routes.py."""
+"""The analytics API routes (/api/v1/analytics/...), registered by retros/api/routes.py with the retros app's."""
 
 from rest_framework.routers import DefaultRouter
 
-from retros.api.analytics_views import AnalyticsViewSet
+from retros.analytics.api.views import AnalyticsViewSet
 
 
 def register(router: DefaultRouter) -> None:

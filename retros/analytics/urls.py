@@ -1,6 +1,8 @@
+"""The analytics pages under /o/<org>/analytics/ (namespace "analytics"), included by config/urls.py."""
+
 from django.urls import path
 
-from retros import analytics_views as views
+from retros.analytics import views
 
 app_name = "analytics"
 
