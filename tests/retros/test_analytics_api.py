@@ -9,8 +9,7 @@ from incidents import actions as incident_actions
 from incidents.models import Incident
 from orgs.models import Organization
 from retros.models import ContributingFactor, RetroFactor, Retrospective, RetrospectiveStatus
-from tests.factories import TeamFactory
-from tests.retros.test_analytics_metrics import make_incident, service
+from tests.factories import ServiceFactory, SeverityFactory, TeamFactory, TimedIncidentFactory
 from ticketing.models import FollowUp
 
 pytestmark = pytest.mark.django_db
@@ -40,11 +39,27 @@ def figure(count: int, mean: float, median: float, p90: float) -> dict:
 @pytest.fixture
 def march(acme):
     payments = TeamFactory(organization=acme, name="Acme Payments", slug="acme-payments")
-    ledger = service(acme, "Acme Ledger", payments)
-    make_incident(acme, severity="SEV1", services=(ledger,), detect=2, ack=4, resolve=30)
-    make_incident(acme, started=T0 + timedelta(days=7), severity="SEV2", ack=10, resolve=90)
-    make_incident(acme, started=T0 + timedelta(days=9), resolve=600, is_drill=True)
-    make_incident(acme, started=T0 - timedelta(days=10), resolve=60)  # February: the previous period
+    ledger = ServiceFactory(organization=acme, name="Acme Ledger", owner_team=payments)
+    TimedIncidentFactory(
+        organization=acme,
+        started_at=T0,
+        severity=SeverityFactory(organization=acme, name="SEV1"),
+        services=(ledger,),
+        detect=2,
+        ack=4,
+        resolve=30,
+    )
+    TimedIncidentFactory(
+        organization=acme,
+        started_at=T0 + timedelta(days=7),
+        severity=SeverityFactory(organization=acme, name="SEV2"),
+        ack=10,
+        resolve=90,
+    )
+    TimedIncidentFactory(organization=acme, started_at=T0 + timedelta(days=9), resolve=600, is_drill=True)
+    TimedIncidentFactory(
+        organization=acme, started_at=T0 - timedelta(days=10), resolve=60
+    )  # February: the previous period
     return acme
 
 
@@ -203,7 +218,7 @@ def test_bad_filters_are_a_400_with_the_standard_body(acme, globex, api_client, 
 
 
 def test_another_orgs_token_sees_only_its_own_figures(march, globex, api_client_for):
-    make_incident(globex, resolve=5)
+    TimedIncidentFactory(organization=globex, started_at=T0, resolve=5)
 
     response = api_client_for(globex, "admin").get(f"/api/v1/analytics/?{MARCH}&include_drills=true")
 

@@ -12,8 +12,14 @@ from django.utils import timezone
 from incidents import actions as incident_actions
 from orgs.models import Organization
 from tests.e2e.conftest import browser, page, sign_in  # noqa: F401 - the e2e fixtures, used here too
-from tests.factories import MembershipFactory, TeamFactory, UserFactory
-from tests.retros.test_analytics_metrics import make_incident, service
+from tests.factories import (
+    MembershipFactory,
+    ServiceFactory,
+    SeverityFactory,
+    TeamFactory,
+    TimedIncidentFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,10 +41,23 @@ def test_viewer_reads_the_dashboard_and_switches_the_breakdown(page, live_server
     MembershipFactory(organization=org, role="viewer", user=UserFactory(email="vera@acme.test"))
     incident_actions.organization_defaults_ensure(organization=org)
     payments = TeamFactory(organization=org, name="Payments", slug="payments")
-    ledger = service(org, "Ledger", payments)
+    ledger = ServiceFactory(organization=org, name="Ledger", owner_team=payments)
     recent = timezone.now() - timedelta(days=3)
-    make_incident(org, started=recent, severity="SEV1", services=(ledger,), ack=5, resolve=45)
-    make_incident(org, started=recent - timedelta(days=8), severity="SEV3", ack=15, resolve=120)
+    TimedIncidentFactory(
+        organization=org,
+        started_at=recent,
+        severity=SeverityFactory(organization=org, name="SEV1"),
+        services=(ledger,),
+        ack=5,
+        resolve=45,
+    )
+    TimedIncidentFactory(
+        organization=org,
+        started_at=recent - timedelta(days=8),
+        severity=SeverityFactory(organization=org, name="SEV3"),
+        ack=15,
+        resolve=120,
+    )
 
     sign_in(page, "vera@acme.test", "correct-horse-battery")
     page.goto("/o/acme/analytics/")
@@ -77,7 +96,7 @@ def test_viewer_reads_the_on_call_load(page, live_server):  # noqa: F811
     org = Organization.objects.create(name="Acme", slug="acme")
     MembershipFactory(organization=org, role="viewer", user=UserFactory(email="vera@acme.test"))
     incident_actions.organization_defaults_ensure(organization=org)
-    make_incident(org, started=timezone.now() - timedelta(days=3), resolve=45)
+    TimedIncidentFactory(organization=org, started_at=timezone.now() - timedelta(days=3), resolve=45)
     lena = person(org, "lena@acme.test", "Lena London", "Europe/London")
     nate = person(org, "nate@acme.test", "Nate New York", "America/New_York")
     monday = (timezone.now() - timedelta(days=timezone.now().weekday() + 7)).date()  # a Monday, last week

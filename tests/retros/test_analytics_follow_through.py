@@ -11,7 +11,7 @@ from incidents.models import Incident
 from orgs.models import Organization
 from retros import analytics
 from retros.models import ContributingFactor, RetroFactor, Retrospective, RetrospectiveStatus
-from tests.retros.test_analytics_metrics import make_incident
+from tests.factories import TimedIncidentFactory
 from ticketing.models import FollowUp, FollowUpStatus
 
 pytestmark = pytest.mark.django_db
@@ -67,11 +67,14 @@ def tag(retrospective: Retrospective, name: str) -> None:
 
 def test_retrospectives_on_time_percentage(acme):
     due = NOW - timedelta(days=3)
-    retro(make_incident(acme, resolve=10), due=due, published=due - timedelta(hours=1))  # on time
-    retro(make_incident(acme, resolve=10), due=due, published=due + timedelta(hours=1))  # late
-    retro(make_incident(acme, resolve=10), due=due)  # overdue
-    retro(make_incident(acme, resolve=10), due=NOW + timedelta(days=2))  # not yet due
-    retro(make_incident(acme, resolve=10), due=None, published=NOW)  # no due date: on time
+    on_time, late, overdue, not_yet_due, undated = (
+        TimedIncidentFactory(organization=acme, started_at=T0, resolve=10) for _ in range(5)
+    )
+    retro(on_time, due=due, published=due - timedelta(hours=1))
+    retro(late, due=due, published=due + timedelta(hours=1))
+    retro(overdue, due=due)
+    retro(not_yet_due, due=NOW + timedelta(days=2))
+    retro(undated, due=None, published=NOW)  # no due date: on time
 
     figures = analytics.analytics_follow_through(organization=acme, filters=MARCH, now=NOW).retros
 
@@ -81,8 +84,8 @@ def test_retrospectives_on_time_percentage(acme):
 
 
 def test_follow_ups_done_open_and_overdue(acme):
-    first = make_incident(acme, resolve=10)
-    second_retro = retro(make_incident(acme, resolve=10), due=None)
+    first = TimedIncidentFactory(organization=acme, started_at=T0, resolve=10)
+    second_retro = retro(TimedIncidentFactory(organization=acme, started_at=T0, resolve=10), due=None)
     follow_up(first, FollowUpStatus.DONE)
     follow_up(first, FollowUpStatus.OPEN, due=date(2026, 4, 9))  # overdue
     follow_up(first, FollowUpStatus.IN_PROGRESS, due=date(2026, 4, 10))  # due today: not overdue
@@ -95,7 +98,7 @@ def test_follow_ups_done_open_and_overdue(acme):
 
 
 def test_top_contributing_factors(acme):
-    retros = [retro(make_incident(acme, resolve=10), due=None) for _ in range(3)]
+    retros = [retro(TimedIncidentFactory(organization=acme, started_at=T0, resolve=10), due=None) for _ in range(3)]
     tag(retros[0], "Config change")
     tag(retros[1], "Config change")
     tag(retros[2], "Config change")
@@ -112,10 +115,10 @@ def test_top_contributing_factors(acme):
 
 
 def test_only_the_selected_incidents_count(acme, globex):
-    real = make_incident(acme, resolve=10)
-    drill = make_incident(acme, resolve=10, is_drill=True)
-    april = make_incident(acme, started=T0 + timedelta(days=40), resolve=10)
-    theirs = make_incident(globex, resolve=10)
+    real = TimedIncidentFactory(organization=acme, started_at=T0, resolve=10)
+    drill = TimedIncidentFactory(organization=acme, started_at=T0, resolve=10, is_drill=True)
+    april = TimedIncidentFactory(organization=acme, started_at=T0 + timedelta(days=40), resolve=10)
+    theirs = TimedIncidentFactory(organization=globex, started_at=T0, resolve=10)
     for incident in (real, drill, april, theirs):
         tag(retro(incident, due=None, published=NOW), "Config change")
         follow_up(incident, FollowUpStatus.DONE)
@@ -130,7 +133,7 @@ def test_only_the_selected_incidents_count(acme, globex):
 
 
 def test_nothing_yet_gives_zeros(acme):
-    make_incident(acme, resolve=10)
+    TimedIncidentFactory(organization=acme, started_at=T0, resolve=10)
 
     figures = analytics.analytics_follow_through(organization=acme, filters=MARCH, now=NOW)
 

@@ -21,8 +21,7 @@ from orgs.models import Membership, MembershipRole, Organization, TeamMembership
 from retros import analytics
 from retros.analytics.paging import hour_category
 from services.models import Service
-from tests.factories import MembershipFactory, TeamFactory
-from tests.retros.test_analytics_metrics import make_incident, service
+from tests.factories import MembershipFactory, ServiceFactory, SeverityFactory, TeamFactory, TimedIncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -157,9 +156,13 @@ def paged(acme, globex, people):
     page(lena, "2026-04-01 00:00")
     # Drills: a manual page on a drill incident, an escalation page of a group escalated into a drill (Thursday
     # 10:00 and 11:00 GMT: business).
-    drill = make_incident(acme, started=at("2026-03-05 09:00"), is_drill=True)
+    drill = TimedIncidentFactory(organization=acme, started_at=at("2026-03-05 09:00"), is_drill=True)
     page(lena, "2026-03-05 10:00", reason="manual_page", incident=drill)
-    page(lena, "2026-03-05 11:00", alert_group=alert_group(acme, service(acme, "Acme Drillbox"), incident=drill))
+    page(
+        lena,
+        "2026-03-05 11:00",
+        alert_group=alert_group(acme, ServiceFactory(organization=acme, name="Acme Drillbox"), incident=drill),
+    )
     # Another org's member, paged in March.
     gina = person(globex, "gina@globex.test", "Gina Globex", "Europe/London", role="owner")
     page(gina, "2026-03-02 09:00", organization=globex)
@@ -279,9 +282,22 @@ def test_team_filter_counts_the_teams_members(paged, acme, people):
 
 def test_service_severity_and_type_filters(acme, people):
     lena, nate = people["lena"], people["nate"]
-    ledger, search = service(acme, "Acme Ledger"), service(acme, "Acme Search")
-    sev1 = make_incident(acme, started=at("2026-03-10 09:00"), severity="SEV1", services=(ledger,))
-    sev3 = make_incident(acme, started=at("2026-03-11 09:00"), severity="SEV3", services=(search,))
+    ledger, search = (
+        ServiceFactory(organization=acme, name="Acme Ledger"),
+        ServiceFactory(organization=acme, name="Acme Search"),
+    )
+    sev1 = TimedIncidentFactory(
+        organization=acme,
+        started_at=at("2026-03-10 09:00"),
+        severity=SeverityFactory(organization=acme, name="SEV1"),
+        services=(ledger,),
+    )
+    sev3 = TimedIncidentFactory(
+        organization=acme,
+        started_at=at("2026-03-11 09:00"),
+        severity=SeverityFactory(organization=acme, name="SEV3"),
+        services=(search,),
+    )
     page(lena, "2026-03-10 09:05", alert_group=alert_group(acme, ledger))  # the ledger's alerts, no incident
     page(lena, "2026-03-10 09:10", reason="manual_page", incident=sev1)  # an incident that affected the ledger
     page(nate, "2026-03-10 09:15", alert_group=alert_group(acme, search, incident=sev1))  # escalated into sev1
@@ -314,7 +330,9 @@ def viewer(acme, make_member):
 
 
 def test_dashboard_panel_shows_the_load_to_a_viewer(paged, viewer, client_for):
-    make_incident(paged["lena"].memberships.get().organization, started=at("2026-03-02 09:00"), resolve=30)
+    TimedIncidentFactory(
+        organization=paged["lena"].memberships.get().organization, started_at=at("2026-03-02 09:00"), resolve=30
+    )
 
     response = client_for(viewer).get(f"{URL}?{MARCH_QUERY}")
 
@@ -341,7 +359,7 @@ def test_dashboard_without_incidents_still_shows_the_pages(paged, owner, client_
 
 
 def test_dashboard_says_when_nobody_was_paged(acme, owner, client_for):
-    make_incident(acme, started=at("2026-03-02 09:00"), resolve=30)
+    TimedIncidentFactory(organization=acme, started_at=at("2026-03-02 09:00"), resolve=30)
 
     html = client_for(owner).get(f"{URL}?{MARCH_QUERY}").content.decode()
 
@@ -350,7 +368,7 @@ def test_dashboard_says_when_nobody_was_paged(acme, owner, client_for):
 
 
 def test_chart_keeps_the_top_ten_and_groups_the_others(acme, owner, client_for):
-    make_incident(acme, started=at("2026-03-02 09:00"), resolve=30)
+    TimedIncidentFactory(organization=acme, started_at=at("2026-03-02 09:00"), resolve=30)
     for index in range(12):
         who = person(acme, f"p{index:02d}@acme.test", f"Person {index:02d}", "UTC")
         for day in range(12 - index):

@@ -12,8 +12,7 @@ from django.utils.html import escape
 
 from incidents import actions as incident_actions
 from orgs.models import MembershipRole, Organization
-from tests.factories import TeamFactory
-from tests.retros.test_analytics_metrics import make_incident, service
+from tests.factories import ServiceFactory, SeverityFactory, TeamFactory, TimedIncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,11 +43,31 @@ def viewer(acme, make_member):
 def march(acme):
     """Three March incidents: resolved in 30, 90 and 150 minutes; one of them a drill resolved in 10 h."""
     payments = TeamFactory(organization=acme, name="Acme Payments", slug="acme-payments")
-    ledger = service(acme, "Acme Ledger", payments)
-    make_incident(acme, severity="SEV1", services=(ledger,), detect=2, ack=4, mitigate=20, resolve=30)
-    make_incident(acme, started=T0 + timedelta(days=7), severity="SEV2", ack=10, resolve=90)
-    make_incident(acme, started=T0 + timedelta(days=8), severity="SEV2", resolve=150)
-    make_incident(acme, started=T0 + timedelta(days=9), resolve=600, is_drill=True)
+    ledger = ServiceFactory(organization=acme, name="Acme Ledger", owner_team=payments)
+    TimedIncidentFactory(
+        organization=acme,
+        started_at=T0,
+        severity=SeverityFactory(organization=acme, name="SEV1"),
+        services=(ledger,),
+        detect=2,
+        ack=4,
+        mitigate=20,
+        resolve=30,
+    )
+    TimedIncidentFactory(
+        organization=acme,
+        started_at=T0 + timedelta(days=7),
+        severity=SeverityFactory(organization=acme, name="SEV2"),
+        ack=10,
+        resolve=90,
+    )
+    TimedIncidentFactory(
+        organization=acme,
+        started_at=T0 + timedelta(days=8),
+        severity=SeverityFactory(organization=acme, name="SEV2"),
+        resolve=150,
+    )
+    TimedIncidentFactory(organization=acme, started_at=T0 + timedelta(days=9), resolve=600, is_drill=True)
     return acme
 
 
@@ -129,7 +148,7 @@ def test_htmx_breakdown_answers_only_the_breakdown_card(march, owner, client_for
     ],
 )
 def test_bad_filters_are_a_400_that_says_why(acme, globex, owner, client_for, query, error):
-    service(globex, "Globex API")
+    ServiceFactory(organization=globex, name="Globex API")
 
     response = client_for(owner).get(f"{URL}?{query}")
 
@@ -156,8 +175,8 @@ def test_org_without_incidents_invites_to_declare(acme, owner, client_for):
 
 
 def test_default_range_is_the_last_90_days(acme, owner, client_for):
-    make_incident(acme, started=timezone.now() - timedelta(days=89), resolve=5)
-    make_incident(acme, started=timezone.now() - timedelta(days=91), resolve=5)
+    TimedIncidentFactory(organization=acme, started_at=timezone.now() - timedelta(days=89), resolve=5)
+    TimedIncidentFactory(organization=acme, started_at=timezone.now() - timedelta(days=91), resolve=5)
 
     response = client_for(owner).get(URL)
 
@@ -175,7 +194,7 @@ def test_another_orgs_member_gets_404(march, other_member, client_for):
 
 
 def test_another_orgs_incidents_never_show(march, globex, owner, client_for):
-    make_incident(globex, resolve=5000)
+    TimedIncidentFactory(organization=globex, started_at=T0, resolve=5000)
 
     response = client_for(owner).get(f"{URL}?{MARCH}")
 
@@ -189,12 +208,17 @@ def test_page_refuses_post(march, owner, client_for):
 
 def test_query_count_does_not_grow_with_incidents(acme, owner, client_for):
     client = client_for(owner)
-    make_incident(acme, resolve=10)
+    TimedIncidentFactory(organization=acme, started_at=T0, resolve=10)
     client.get(f"{URL}?{MARCH}")  # warm caches (session, content types)
     with CaptureQueriesContext(connection) as few:
         client.get(f"{URL}?{MARCH}&by=team")
     for day in range(25):
-        make_incident(acme, started=T0 + timedelta(days=day), services=(service(acme, f"S{day}"),), resolve=day)
+        TimedIncidentFactory(
+            organization=acme,
+            started_at=T0 + timedelta(days=day),
+            services=(ServiceFactory(organization=acme, name=f"S{day}"),),
+            resolve=day,
+        )
     with CaptureQueriesContext(connection) as many:
         response = client.get(f"{URL}?{MARCH}&by=team")
 
