@@ -55,6 +55,44 @@ def form_apply(
     return failure()
 
 
+@dataclass(frozen=True)
+class RecordPage:
+    """The page of one record (an incident, a retrospective) that forms are posted from: a done change goes back to
+    it (`back(record, anchor)`), a refused one shows it again (`template` with `context(request, record, **extra)`)
+    saying why, with status 400."""
+
+    template: str
+    context: Callable[..., dict[str, Any]]
+    back: Callable[[Any, str], HttpResponse]
+
+    def refuse(self, request: HttpRequest, record: Any, form: Form, what: str, **extra: Any) -> HttpResponse:
+        """The page again with why `what` did not happen (400); `extra` keeps what was typed."""
+        errors = form_error_messages(form)
+        context = self.context(request, record, refused=what, refused_errors=errors, **extra)
+        return render(request, self.template, context, status=400)
+
+    def apply(
+        self,
+        request: HttpRequest,
+        record: Any,
+        form: Form,
+        change: Callable[[dict[str, Any]], Any],
+        done: str,
+        refused: str,
+        anchor: str = "",
+        **extra: Any,
+    ) -> HttpResponse:
+        """Run `change` with a valid form's data; go back to the record, or show its page again with the errors."""
+        return form_apply(
+            request,
+            form,
+            change,
+            done,
+            success=lambda: self.back(record, anchor),
+            failure=lambda: self.refuse(request, record, form, refused, **extra),
+        )
+
+
 def form_save(
     request: HttpRequest,
     form: Form,

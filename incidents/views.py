@@ -4,7 +4,6 @@ Every state change is a POST that calls one action and redirects back to the inc
 reaches every open browser, this one included, through the live timeline). A refused change
 re-renders the incident page with the reason and status 400."""
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from core.pages import form_add_validation_error, form_apply, form_error_messages
+from core.pages import RecordPage, form_add_validation_error
 from incidents import actions, blast_radius, selectors
 from incidents.forms import (
     IncidentDeclareForm,
@@ -104,32 +103,8 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
     return context
 
 
-def refuse(request: HttpRequest, incident: Incident, form: Form, what: str, **extra: Any) -> HttpResponse:
-    """The incident page again with why `what` did not happen (400); `extra` keeps what was typed."""
-    errors = form_error_messages(form)
-    context = detail_context(request, incident, refused=what, refused_errors=errors, **extra)
-    return render(request, DETAIL, context, status=400)
-
-
-def apply(
-    request: HttpRequest,
-    incident: Incident,
-    form: Form,
-    change: Callable[[dict[str, Any]], Any],
-    done: str,
-    refused: str,
-    anchor: str = "",
-    **extra: Any,
-) -> HttpResponse:
-    """Run `change` with a valid form's data; redirect to the incident, or re-render it with the errors."""
-    return form_apply(
-        request,
-        form,
-        change,
-        done,
-        success=lambda: incident_redirect(incident, anchor),
-        failure=lambda: refuse(request, incident, form, refused, **extra),
-    )
+# The incident page: a done change goes back to it, a refused one shows it again with why (400).
+PAGE = RecordPage(template=DETAIL, context=detail_context, back=incident_redirect)
 
 
 def get_incident(request: HttpRequest, number: int) -> Incident:
@@ -200,7 +175,7 @@ def incident_transition(request: HttpRequest, org_slug: str, number: int) -> Htt
     incident = get_incident(request, number)
     form = TransitionForm(request.POST)
     status = IncidentStatus(form.data["status"]).label if form.data.get("status") in IncidentStatus.values else "?"
-    return apply(
+    return PAGE.apply(
         request,
         incident,
         form,
@@ -236,7 +211,7 @@ def incident_merge(request: HttpRequest, org_slug: str, number: int) -> HttpResp
 def incident_severity(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
     incident = get_incident(request, number)
     form = SeverityForm(request.POST, organization=request.organization)
-    return apply(
+    return PAGE.apply(
         request,
         incident,
         form,
@@ -300,7 +275,7 @@ def incident_milestones(request: HttpRequest, org_slug: str, number: int) -> Htt
 def incident_role_assign(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
     incident = get_incident(request, number)
     form = RoleAssignForm(request.POST, organization=request.organization)
-    return apply(
+    return PAGE.apply(
         request,
         incident,
         form,
@@ -316,7 +291,7 @@ def incident_role_assign(request: HttpRequest, org_slug: str, number: int) -> Ht
 def incident_role_release(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
     incident = get_incident(request, number)
     form = RoleReleaseForm(request.POST, organization=request.organization)
-    return apply(
+    return PAGE.apply(
         request,
         incident,
         form,
@@ -332,7 +307,7 @@ def incident_role_release(request: HttpRequest, org_slug: str, number: int) -> H
 def incident_task_add(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
     incident = get_incident(request, number)
     form = TaskAddForm(request.POST, organization=request.organization)
-    return apply(
+    return PAGE.apply(
         request,
         incident,
         form,
@@ -350,7 +325,7 @@ def incident_task_toggle(request: HttpRequest, org_slug: str, number: int, uuid:
     incident = get_incident(request, number)
     task = selectors.task_get(incident=incident, uuid=uuid)
     form = TaskToggleForm(request.POST)
-    return apply(
+    return PAGE.apply(
         request,
         incident,
         form,
@@ -369,7 +344,7 @@ def incident_task_toggle(request: HttpRequest, org_slug: str, number: int, uuid:
 def incident_note_add(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
     incident = get_incident(request, number)
     form = NoteForm(request.POST)
-    return apply(
+    return PAGE.apply(
         request,
         incident,
         form,
@@ -386,7 +361,7 @@ def incident_note_add(request: HttpRequest, org_slug: str, number: int) -> HttpR
 def incident_status_update(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
     incident = get_incident(request, number)
     form = StatusUpdateForm(request.POST, incident=incident)
-    return apply(
+    return PAGE.apply(
         request,
         incident,
         form,
@@ -407,7 +382,7 @@ def incident_event_pin(request: HttpRequest, org_slug: str, number: int, event_i
     incident = get_incident(request, number)
     event = selectors.timeline_event_get(incident=incident, event_id=event_id)
     form = PinForm(request.POST)
-    return apply(
+    return PAGE.apply(
         request,
         incident,
         form,
@@ -456,7 +431,7 @@ def incident_page_dependent(request: HttpRequest, org_slug: str, number: int, sl
             return incident_redirect(incident, "blast-radius")
     except ValidationError as exc:
         form_add_validation_error(form, exc)
-        return refuse(request, incident, form, f"Nobody was paged for {service.name}")
+        return PAGE.refuse(request, incident, form, f"Nobody was paged for {service.name}")
     return render(
         request,
         "components/confirm.html",

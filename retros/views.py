@@ -7,7 +7,6 @@ is addressed by its incident's number (/retros/42/ is the retrospective of INC-4
 calls one action; a refused change re-renders the page with the reason and status 400."""
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from core.pages import form_add_validation_error, form_apply, form_error_messages
+from core.pages import RecordPage, form_add_validation_error
 from incidents import actions as incident_actions
 from incidents import selectors as incident_selectors
 from incidents.forms import MILESTONE_LABELS, MilestonesForm
@@ -138,32 +137,8 @@ def detail_context(request: HttpRequest, retrospective: Retrospective, **overrid
     return context
 
 
-def refuse(request: HttpRequest, retrospective: Retrospective, form: Form, what: str, **extra: Any) -> HttpResponse:
-    """The retrospective page again with why `what` did not happen (400); `extra` keeps what was typed."""
-    errors = form_error_messages(form)
-    context = detail_context(request, retrospective, refused=what, refused_errors=errors, **extra)
-    return render(request, DETAIL, context, status=400)
-
-
-def apply(
-    request: HttpRequest,
-    retrospective: Retrospective,
-    form: Form,
-    change: Callable[[dict[str, Any]], Any],
-    done: str,
-    refused: str,
-    anchor: str = "",
-    **extra: Any,
-) -> HttpResponse:
-    """Run `change` with a valid form's data; redirect to the retrospective, or re-render it with the errors."""
-    return form_apply(
-        request,
-        form,
-        change,
-        done,
-        success=lambda: retro_redirect(retrospective, anchor),
-        failure=lambda: refuse(request, retrospective, form, refused, **extra),
-    )
+# The retrospective page: a done change goes back to it, a refused one shows it again with why (400).
+PAGE = RecordPage(template=DETAIL, context=detail_context, back=retro_redirect)
 
 
 # --- list, create, read ---------------------------------------------------------------------------------
@@ -316,7 +291,7 @@ def retrospective_transition(request: HttpRequest, org_slug: str, number: int) -
         RetrospectiveStatus.PUBLISHED: "Published: every member of the organization can read it now.",
         RetrospectiveStatus.DRAFT: "Back to draft: edit away.",
     }.get(target, "Status changed.")
-    return apply(
+    return PAGE.apply(
         request,
         retrospective,
         form,
@@ -335,7 +310,7 @@ def retrospective_milestones(request: HttpRequest, org_slug: str, number: int) -
     retrospective = get_retrospective(request, number)
     incident = retrospective.incident
     form = MilestonesForm(request.POST)
-    return apply(
+    return PAGE.apply(
         request,
         retrospective,
         form,
@@ -355,7 +330,7 @@ def retrospective_milestones(request: HttpRequest, org_slug: str, number: int) -
 def retrospective_action_item_add(request: HttpRequest, org_slug: str, number: int) -> HttpResponse:
     retrospective = get_retrospective(request, number)
     form = FollowUpQuickAddForm(request.POST, organization=request.organization)
-    return apply(
+    return PAGE.apply(
         request,
         retrospective,
         form,
