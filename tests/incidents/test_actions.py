@@ -1,4 +1,4 @@
-"""Domain rules of incidents/actions.py: lifecycle, milestones, declaration, roles, tasks, notes, status
+"""Domain rules of incidents/actions/: lifecycle, milestones, declaration, roles, tasks, notes, status
 updates, service health, and the timeline + audit + live push that every write leaves behind."""
 
 import inspect

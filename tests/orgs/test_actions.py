@@ -1,4 +1,4 @@
-"""Domain rules of orgs/actions.py, with the audit trail each write leaves behind."""
+"""Domain rules of orgs/actions/, with the audit trail each write leaves behind."""
 
 import hashlib
 import time
