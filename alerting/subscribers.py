@@ -40,20 +40,29 @@ def groups_follow_merged_incident(event: IncidentStatusChanged) -> None:
     actions.alert_groups_follow_merge(incident=incident, actor=event.actor)
 
 
-_to_push = threading.local()  # group ids whose row goes to the triage queue when this thread's transaction commits
+class _Pushes:
+    """The groups whose rows go to the triage queue when one transaction commits: one push for all of them."""
+
+    def __init__(self) -> None:
+        self.group_ids: set[int] = set()
+
+    def __call__(self) -> None:
+        live.alert_groups_broadcast(group_ids=sorted(self.group_ids))
+
+
+_local = threading.local()
 
 
 def _push_after_commit(group_id: int) -> None:
-    """Push the group's row after commit, together with every other group of the same transaction: the first
-    callback sends them all, the others find nothing left (after a rollback, the next commit sends them)."""
-    _to_push.__dict__.setdefault("ids", set()).add(group_id)
-    transaction.on_commit(_push_pending, robust=True)
-
-
-def _push_pending() -> None:
-    group_ids = _to_push.__dict__.pop("ids", None)
-    if group_ids:
-        live.alert_groups_broadcast(group_ids=sorted(group_ids))
+    """Push the group's row after commit, with every other group of the same transaction (a batch of runs ending
+    together). The transaction's pending callbacks say whether its push is still to come (a rollback drops it)."""
+    pushes = getattr(_local, "pushes", None)
+    if pushes is not None and any(callback is pushes for _, callback, _ in transaction.get_connection().run_on_commit):
+        pushes.group_ids.add(group_id)
+        return
+    pushes = _local.pushes = _Pushes()
+    pushes.group_ids.add(group_id)
+    transaction.on_commit(pushes, robust=True)
 
 
 ENDED_PAGING_STATUS = {

@@ -404,7 +404,14 @@ def phase_two(args: argparse.Namespace, logdir: Path) -> None:
             for n in range(start, min(args.overdue, start + 2000))
         )
         Escalation.objects.bulk_create(
-            Escalation(organization=org, policy=policy, alert_group=g, started_at=overdue, next_due_at=overdue)
+            Escalation(
+                organization=org,
+                policy=policy,
+                subject_kind="alert_group",
+                subject_id=g.pk,
+                started_at=overdue,
+                next_due_at=overdue,
+            )
             for g in groups
         )
     with mock.patch("celery.app.task.Task.apply_async"):

@@ -126,13 +126,17 @@ class EscalationStepTargetFactory(DjangoModelFactory[EscalationStepTarget]):
 
 
 class EscalationFactory(DjangoModelFactory[Escalation]):
-    """An active run of a policy (of the group's org) for an alert group, its first step due now."""
+    """An active run of a policy (of the group's org) for an alert group, its first step due now. The run names
+    its group by subject kind and id (no foreign key); `alert_group` picks the group."""
 
     class Meta:
         model = Escalation
+        exclude = ("alert_group",)
 
     alert_group = factory.SubFactory(AlertGroupFactory)
     organization = factory.LazyAttribute(lambda o: o.alert_group.organization)
+    subject_kind = "alert_group"
+    subject_id = factory.SelfAttribute("alert_group.pk")
     policy = factory.SubFactory(EscalationPolicyFactory, organization=factory.SelfAttribute("..organization"))
     started_at = factory.LazyFunction(lambda: timezone.now())
     next_due_at = factory.SelfAttribute("started_at")
