@@ -323,6 +323,12 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Encryption at rest (core/crypto.py; docs/security.md, "Secrets") ------------------------------
+# Comma-separated Fernet keys: the first encrypts, all decrypt (rotation: `manage.py encryption_rotate`).
+# Required outside development (system check firebreak.E001); a developer's machine without it uses a key
+# derived from DJANGO_SECRET_KEY.
+FIREBREAK_ENCRYPTION_KEYS = env.list("FIREBREAK_ENCRYPTION_KEYS", default=[])
+
 # One JSON object per line in production; human-readable on a developer's machine (config/logging.py).
 LOG_FORMAT = env.str("FIREBREAK_LOG_FORMAT", default="console" if LOCAL else "json")
 if LOG_FORMAT not in ("json", "console"):

@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key")
 os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("FIREBREAK_ENCRYPTION_KEYS", "ZmlyZWJyZWFrLXRlc3QtZW5jcnlwdGlvbi1rZXktMDE=")  # a fixed Fernet key
 # Hermetic: a developer's .env (written by `make run`) must not change what the tests see.
 os.environ.setdefault("FIREBREAK_ENV_FILE", "")
 
