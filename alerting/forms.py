@@ -11,8 +11,8 @@ from django.utils import timezone
 from alerting import inbound
 from alerting import selectors as alert_selectors
 from alerting.models import AlertGroup, AlertGroupStatus, AlertSeverity, IntegrationKind
+from core.fields import UTCDateTimeField
 from incidents import selectors as incident_selectors
-from incidents.forms import UTCDateTimeField
 from orgs.models import Organization
 from services import selectors as service_selectors
 

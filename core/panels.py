@@ -10,6 +10,10 @@ A panel is a template plus a `context(request, **objects)` function returning th
 to leave the panel out: `objects` are what the page is about (``team=...`` on the team page, ``service=...``
 on the service page, nothing on the home page). The request carries `organization`, `membership` and `user`;
 each panel template renders one `<section>` with its own empty state.
+
+A higher app may also add plain values to a lower page's own template (who is on call for a service, the services
+nobody would be paged for): a *context contribution*, registered with `context_register(page, key, context)` and
+merged by the page's view with `contexts(page, request, **objects)`. It has no template of its own.
 """
 
 from collections.abc import Callable
@@ -78,3 +82,23 @@ def panels_render_list(panels: list[Panel], request: HttpRequest, **objects: Any
 def panels_render(page: str, request: HttpRequest, **objects: Any) -> list[RenderedPanel]:
     """The page's panels rendered for this request and the page's objects (``team=team``)."""
     return panels_render_list(panel_list(page), request, **objects)
+
+
+# --- context contributions: values merged into a lower page's own template -----------------------------------
+
+_contexts: dict[str, dict[str, PanelContext]] = {}
+
+
+def context_register(page: str, key: str, context: PanelContext) -> None:
+    """Add `context(request, **objects)` to what `contexts(page, ...)` merges; registering a key again replaces it."""
+    _contexts.setdefault(page, {})[key] = context
+
+
+def contexts(page: str, request: HttpRequest, **objects: Any) -> dict[str, Any]:
+    """The values every contribution registered for `page` returns for this request, merged in key order (a
+    contribution returning None adds nothing). The page's view puts its defaults first: `{**defaults, **contexts(...)}`.
+    """
+    merged: dict[str, Any] = {}
+    for _key, context in sorted(_contexts.get(page, {}).items()):
+        merged.update(context(request, **objects) or {})
+    return merged

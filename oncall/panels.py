@@ -1,6 +1,6 @@
 """What the oncall app adds to the pages of the service catalog (services, a layer below), through core.panels:
-panels whose context the catalog's views merge into their own (services.views.contributed), so that the catalog
-shows who is on call without importing oncall.
+context contributions (core.panels.context_register) that the catalog's views merge into their own context with
+core.panels.contexts, so that the catalog shows who is on call without importing oncall.
 
 * a service's page: who the first step of its policy would page now (`oncall_now`);
 * the ownership hygiene page: the services nobody would be paged for (`unpaged`) and the schedules with nobody on
@@ -34,6 +34,5 @@ def hygiene_paging_context(request: HttpRequest) -> dict[str, Any]:
 
 
 def register() -> None:
-    # The catalog merges these contexts into its pages; the template is not rendered ("" names none).
-    panels.panel_register(SERVICE_PAGING, "oncall", 0, "", service_paging_context)
-    panels.panel_register(HYGIENE_PAGING, "oncall", 0, "", hygiene_paging_context)
+    panels.context_register(SERVICE_PAGING, "oncall", service_paging_context)
+    panels.context_register(HYGIENE_PAGING, "oncall", hygiene_paging_context)

@@ -13,6 +13,7 @@ from core import limits
 from oncall.actions.policies import MAX_REPEAT, MAX_STEPS, MAX_WAIT_MINUTES
 from oncall.models import EscalationPolicy, StepTargetKind
 from oncall.selectors import policies as selectors
+from orgs import selectors as org_selectors
 from orgs.models import Organization
 
 DEFAULT_WAIT = 5
@@ -92,7 +93,7 @@ class StepForm(forms.Form):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["schedules"].queryset = selectors.schedule_choices(organization=organization)
-        self.fields["users"].queryset = selectors.member_users(organization=organization)
+        self.fields["users"].queryset = org_selectors.member_choices(organization=organization).filter(is_active=True)
         self.fields["users"].label_from_instance = lambda user: user.display_name
         self.fields["teams"].queryset = selectors.team_choices(organization=organization)
 
@@ -207,7 +208,7 @@ class PageForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["users"].queryset = selectors.member_users(organization=organization)
+        self.fields["users"].queryset = org_selectors.member_choices(organization=organization).filter(is_active=True)
         self.fields["users"].label_from_instance = lambda user: user.display_name
         self.fields["team"].queryset = selectors.team_choices(organization=organization)
         self.fields["schedule"].queryset = selectors.schedule_choices(organization=organization)

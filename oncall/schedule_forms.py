@@ -2,22 +2,20 @@
 org, so another org's identifiers are plain "not a valid choice" errors. Override times are typed in the
 schedule's time zone (the page says which)."""
 
-from datetime import UTC, datetime, time
+from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.utils import timezone
 
 from core import limits
-from core.fields import BoundedDateField, BoundedDateTimeField
+from core.fields import BoundedDateField, ZonedDateTimeField
 from core.forms import MemberChoiceField, member_field
 from core.timefmt import time_zone_choices
 from oncall.models import RotationKind, Schedule, ScheduleLayer
 from orgs import selectors as org_selectors
 from orgs.models import Organization, User
 
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 PRESETS = {
     "always": [],
@@ -213,27 +211,6 @@ class LayerForm(forms.Form):
         if "restrictions" in data:
             fields["restrictions"] = data["restrictions"]
         return fields
-
-
-class ZonedDateTimeField(BoundedDateTimeField):
-    """A `datetime-local` input read and shown in a given time zone (the schedule's)."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}, format=DATETIME_LOCAL)
-
-    def __init__(self, *, tz: ZoneInfo | None = None, **kwargs: Any) -> None:
-        kwargs.setdefault("input_formats", [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])
-        self.tz = tz or ZoneInfo("UTC")
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, datetime):
-            return timezone.localtime(value, self.tz).strftime(DATETIME_LOCAL)
-        return value
-
-    def to_python(self, value: Any) -> datetime | None:
-        with timezone.override(self.tz):
-            result = super().to_python(value)
-        return result.astimezone(UTC) if result else None
 
 
 class OverrideForm(forms.Form):

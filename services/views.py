@@ -126,7 +126,7 @@ def service_export(request: HttpRequest, org_slug: str) -> HttpResponse:
 def service_hygiene(request: HttpRequest, org_slug: str) -> HttpResponse:
     report = selectors.hygiene(organization=request.organization)
     sections = [(*meta, getattr(report, meta[0])) for meta in HYGIENE_SECTIONS]
-    paging = contributed(HYGIENE_PAGING, request, unpaged=[], schedule_gaps=[], gap_days=0)
+    paging = {"unpaged": [], "schedule_gaps": [], "gap_days": 0, **panels.contexts(HYGIENE_PAGING, request)}
     listed = [service for *_, services in sections for service in services] + paging["unpaged"]
     context = {
         "report": report,
@@ -152,18 +152,10 @@ def editable_ids(request: HttpRequest, services: list[Service]) -> set[int]:
 # --- what the on-call app adds to these pages ----------------------------------------------------------------
 
 # Who is on call for a service now, which services nobody would be paged for, which schedules have gaps: the
-# oncall app (a layer above) knows, and contributes it from its AppConfig.ready() as a core.panels panel of these
-# pages whose context is merged into the page's own (its template is unused), so the catalog never imports it.
+# oncall app (a layer above) knows, and contributes it from its AppConfig.ready() as a core.panels context of these
+# pages (panels.context_register), merged into the page's own with panels.contexts, so the catalog never imports it.
 SERVICE_PAGING = "service-paging"  # context(request, service=...) -> {"oncall_now": [users]}
 HYGIENE_PAGING = "hygiene-paging"  # context(request) -> {"unpaged": [services], "schedule_gaps": [...], "gap_days": n}
-
-
-def contributed(page: str, request: HttpRequest, service: Service | None = None, **defaults: Any) -> dict[str, Any]:
-    """`defaults` updated with the context every panel registered for `page` contributes."""
-    objects = {"service": service} if service is not None else {}
-    for panel in panels.panel_list(page):
-        defaults.update(panel.context(request, **objects) or {})
-    return defaults
 
 
 # --- one service ----------------------------------------------------------------------------------
@@ -184,7 +176,8 @@ def service_detail(request: HttpRequest, org_slug: str, slug: str) -> HttpRespon
         "can_edit": permissions.service_can_edit(membership=request.membership, service=service),
         "health_form": HealthForm(initial={"health": service.health}),
         "panels": panels.panels_render(panels.SERVICE, request, service=service),
-        **contributed(SERVICE_PAGING, request, service=service, oncall_now=[]),
+        "oncall_now": [],
+        **panels.contexts(SERVICE_PAGING, request, service=service),
     }
     return render(request, "services/service_detail.html", context)
 

@@ -52,11 +52,8 @@ class EscalationPolicyViewSet(
         return Response(self.get_serializer(policy).data, status=code)
 
     def _input(self, partial: bool) -> dict[str, Any]:
-        data = serializers.PolicyInputSerializer(
-            data=self.request.data, partial=partial, context=self.get_serializer_context()
-        )
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
+        """The checked body as the actions take it: steps as plain dicts, an empty slug left out (derived)."""
+        fields = self.validated_input(serializers.PolicyInputSerializer, partial=partial)
         if "steps" in fields:
             fields["steps"] = [
                 {"wait_minutes": step["wait_minutes"], "targets": list(step["targets"])} for step in fields["steps"]

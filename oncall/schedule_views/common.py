@@ -11,12 +11,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from core import timefmt
+from core.fields import DATETIME_LOCAL
 from oncall.models import Schedule
 from oncall.rotation import Shift
 from oncall.selectors import schedules as selectors
 from orgs.models import User
-
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 def get_schedule(request: HttpRequest, slug: str) -> Schedule:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 
 from oncall.models import EscalationPolicy, EscalationStep, EscalationStepTarget, Schedule, StepTargetKind
 from oncall.selectors import schedules as schedule_selectors
+from orgs import selectors as org_selectors
 from orgs.models import Organization, Team, User
 from services.models import Service
 
@@ -50,13 +51,9 @@ def policy_choices(*, organization: Organization) -> QuerySet[EscalationPolicy]:
     return EscalationPolicy.objects.for_org(organization).order_by("name").only("pk", "name", "slug", "organization")
 
 
-def member_users(*, organization: Organization) -> QuerySet[User]:
-    """Active members of the org, for pickers and to check that a chosen person belongs to it."""
-    return (
-        User.objects.filter(memberships__organization=organization, is_active=True)
-        .order_by("full_name", "email")
-        .distinct()
-    )
+def active_members(*, organization: Organization) -> QuerySet[User]:
+    """Active members of the org (orgs' pickers' people, less those deactivated): only they are ever paged."""
+    return org_selectors.member_choices(organization=organization).filter(is_active=True)
 
 
 def schedule_choices(*, organization: Organization) -> QuerySet[Schedule]:
@@ -70,7 +67,7 @@ def team_choices(*, organization: Organization) -> QuerySet[Team]:
 def team_member_users(*, team: Team) -> list[User]:
     """The team's people who are active members of its org (someone who left the org is never paged)."""
     return list(
-        member_users(organization=team.organization).filter(
+        active_members(organization=team.organization).filter(
             team_memberships__team=team, team_memberships__organization=team.organization
         )
     )
@@ -82,7 +79,7 @@ def step_target_users(*, target: EscalationStepTarget, at: datetime) -> list[Use
         user = target.user
         if user is None or not user.is_active:
             return []
-        return [user] if member_users(organization=target.organization).filter(pk=user.pk).exists() else []
+        return [user] if active_members(organization=target.organization).filter(pk=user.pk).exists() else []
     if target.kind == StepTargetKind.SCHEDULE:
         return list(schedule_selectors.schedule_oncall_users(schedule=target.schedule, at=at))
     if target.kind == StepTargetKind.TEAM:

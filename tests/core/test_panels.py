@@ -70,3 +70,29 @@ def test_the_team_page_lists_the_services_it_owns_through_its_panel(org, client_
     section = html[html.index('<section class="card team-services">') :]
     assert re.findall(r"<strong>([A-Za-z]+)</strong></a>", section) == ["Checkout", "Ledger"]
     assert "2 in the catalog" in section
+
+
+def test_context_contributions_merge_into_the_page_in_key_order_and_oncall_registers_the_catalog_ones(
+    monkeypatch, rf, org
+):
+    assert sorted(panels._contexts["service-paging"]) == ["oncall"]
+    assert sorted(panels._contexts["hygiene-paging"]) == ["oncall"]
+
+    monkeypatch.setitem(panels._contexts, "drill-page", {})
+    seen = []
+
+    def first(request, *, service):
+        seen.append(service)
+        return {"shared": "first", "a": 1}
+
+    panels.context_register("drill-page", "b-second", lambda request, **objects: {"shared": "second", "b": 2})
+    panels.context_register("drill-page", "a-first", first)
+    panels.context_register("drill-page", "c-none", lambda request, **objects: None)
+    request = rf.get("/")
+    request.organization = org
+
+    assert panels.contexts("drill-page", request, service="svc") == {"shared": "second", "a": 1, "b": 2}
+    assert seen == ["svc"]
+    assert panels.contexts("no-such-page", request) == {}
+    panels.context_register("drill-page", "b-second", lambda request, **objects: {"b": 3})
+    assert panels.contexts("drill-page", request, service="svc")["b"] == 3
