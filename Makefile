@@ -27,8 +27,9 @@ $(BIN)/.installed: pyproject.toml
 	  '# Development settings of this clone, written once by `make run` (never committed).' \
 	  '# Production sets real environment variables instead: README.md, "Production shape".' \
 	  "DJANGO_SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  "FIREBREAK_ENCRYPTION_KEYS=$$($(PYTHON) -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
 	  'FIREBREAK_DEV=true' > $@
-	@echo "Wrote .env (development settings, a generated DJANGO_SECRET_KEY)"
+	@echo "Wrote .env (development settings, a generated DJANGO_SECRET_KEY and FIREBREAK_ENCRYPTION_KEYS)"
 
 setup: $(BIN)/.installed .env migrate  ## idempotent: venv, install, .env, migrate
 

@@ -41,6 +41,7 @@ def compose_commands(port: int, tmp_path: Path) -> dict[str, list[list[str]]]:
 def test_compose_commands_serve_the_app_with_redis_ready_and_log_json_lines(redis_url, tmp_path):
     env = clean_env(
         DJANGO_SECRET_KEY=settings.SECRET_KEY,
+        FIREBREAK_ENCRYPTION_KEYS=",".join(settings.FIREBREAK_ENCRYPTION_KEYS),
         DATABASE_URL=database_url(),
         REDIS_URL=redis_url,
         FIREBREAK_VAR_DIR=str(tmp_path / "var"),
