@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from oncall import urls as oncall_urls
 from orgs import views as orgs_views
 
 
@@ -34,7 +35,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/analytics/", include("retros.analytics.urls")),
     path("api/v1/", include("config.api_urls")),
     path("integrations/", include("alerting.inbound.urls")),
-    path("calendar/", include("oncall.feed_urls")),
+    path("calendar/", include((oncall_urls.feed_urlpatterns, "oncall_feeds"))),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
     path(
         "api/docs/",

@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from core.home import home_panel_register
-from oncall.schedule_views import now_next_context
 from oncall.selectors import schedules as selectors
+from oncall.views import now_next_context
 from orgs import selectors as org_selectors
 from orgs.permissions import ADMIN
 

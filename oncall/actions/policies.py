@@ -18,7 +18,7 @@ from orgs.tenancy import Actor
 from services.models import Service
 
 POLICY_FIELDS = ("name", "slug", "description", "owner_team", "repeat_count", "steps")
-RESERVED_SLUGS = frozenset({"new"})
+POLICY_RESERVED_SLUGS = frozenset({"new"})
 MAX_STEPS = 20
 MAX_TARGETS_PER_STEP = 50
 MAX_REPEAT = 10
@@ -119,7 +119,7 @@ def _clean(organization: Organization, fields: dict[str, Any], policy: Escalatio
         clean["slug"] = slug
         if not slug:
             errors["slug"] = "Use letters, numbers or hyphens."
-        elif slug in RESERVED_SLUGS:
+        elif slug in POLICY_RESERVED_SLUGS:
             errors["slug"] = f"“{slug}” is reserved; choose another."
         elif (
             EscalationPolicy.objects.for_org(organization)

@@ -2,10 +2,11 @@
 
 from rest_framework.routers import DefaultRouter
 
-from oncall.api import policy_routes, schedule_routes
+from oncall.api import views
 
 
 def register(router: DefaultRouter) -> None:
-    """Register the schedule and escalation policy viewsets."""
-    schedule_routes.register(router)
-    policy_routes.register(router)
+    """Register this app's viewsets: schedules, escalation policies and manual paging."""
+    router.register("schedules", views.ScheduleViewSet, basename="schedule")
+    router.register("escalation-policies", views.EscalationPolicyViewSet, basename="escalation-policy")
+    router.register("pages", views.PageViewSet, basename="page")

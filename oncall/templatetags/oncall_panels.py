@@ -6,7 +6,7 @@ from django import template
 from django.utils import timezone
 
 from notifications import selectors as notification_selectors
-from oncall.policy_forms import PageForm
+from oncall.forms.policies import PageForm
 from oncall.selectors import policies as policy_selectors
 
 register = template.Library()

@@ -346,7 +346,6 @@ def test_schedule_calendar_is_an_ics_of_its_shifts(client_for, viewer, schedule)
     assert summaries == ["On call: Payments primary (Ada Admin)", "On call: Payments primary (Rhea Responder)"]
 
 
-@pytest.mark.urls("tests.oncall.schedule_feed_urls")
 def test_my_oncall_lists_my_shifts_and_offers_a_calendar_link(client_for, responder, schedule):
     client = client_for(responder)
 
@@ -367,7 +366,6 @@ def test_my_oncall_without_shifts_says_so(client_for, viewer, schedule):
     assert "No on-call shifts in the next 28 days" in body
 
 
-@pytest.mark.urls("tests.oncall.schedule_feed_urls")
 def test_public_feeds_work_without_sign_in_until_regenerated(client, org, responder, schedule):
     # Given the responder's secret feed URLs
     profile = actions.feed_regenerate(organization=org, user=responder.user, actor=SYSTEM)
@@ -387,7 +385,6 @@ def test_public_feeds_work_without_sign_in_until_regenerated(client, org, respon
     assert stale.status_code == 404
 
 
-@pytest.mark.urls("tests.oncall.schedule_feed_urls")
 def test_public_feed_refuses_tampered_tokens_other_orgs_schedules_and_former_members(
     client, org, other_org, responder, schedule
 ):
@@ -402,7 +399,6 @@ def test_public_feed_refuses_tampered_tokens_other_orgs_schedules_and_former_mem
     assert (tampered.status_code, foreign.status_code, former.status_code) == (404, 404, 404)
 
 
-@pytest.mark.urls("tests.oncall.schedule_feed_urls")
 def test_my_oncall_shows_the_secret_url_once_created(client_for, responder, schedule, org):
     profile = actions.feed_regenerate(organization=org, user=responder.user, actor=SYSTEM)
 

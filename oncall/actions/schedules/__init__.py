@@ -24,8 +24,8 @@ from oncall.actions.schedules.validation import (
     LAYER_FIELDS,
     MAX_PARTICIPANTS,
     MAX_WINDOWS,
-    RESERVED_SLUGS,
     SCHEDULE_FIELDS,
+    SCHEDULE_RESERVED_SLUGS,
     clean_restrictions,
 )
 
@@ -37,8 +37,8 @@ __all__ = [
     "MAX_OVERRIDE",
     "MAX_PARTICIPANTS",
     "MAX_WINDOWS",
-    "RESERVED_SLUGS",
     "SCHEDULE_FIELDS",
+    "SCHEDULE_RESERVED_SLUGS",
     "clean_restrictions",
     "feed_regenerate",
     "handoffs_notify",

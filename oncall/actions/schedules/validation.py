@@ -26,7 +26,7 @@ MAX_WINDOWS = 14
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-RESERVED_SLUGS = {"new"}
+SCHEDULE_RESERVED_SLUGS = {"new"}
 
 
 def _check_members(organization: Organization, users: list[User], field: str) -> None:
@@ -56,7 +56,7 @@ def _clean_schedule(organization: Organization, fields: dict[str, Any], schedule
         if not slug:
             if "name" not in errors:
                 errors.setdefault("slug", []).append("Enter a name or slug with at least one letter or number.")
-        elif slug in RESERVED_SLUGS:
+        elif slug in SCHEDULE_RESERVED_SLUGS:
             errors.setdefault("slug", []).append(f"“{slug}” is reserved; choose another slug.")
         elif (
             Schedule.objects.for_org(organization).filter(slug=slug).exclude(pk=getattr(schedule, "pk", None)).exists()

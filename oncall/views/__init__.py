@@ -1,13 +1,15 @@
-"""Schedule pages, one module per topic, re-exported here (STYLE.md §1): `schedules` (the list with who is on
-call now and next, a schedule's page and editor), `layers` and `overrides` (their editors), `my_oncall` ("my
+"""Pages of the oncall app, one module per topic, re-exported here (STYLE.md §1): `schedules` (the list with who
+is on call now and next, a schedule's page and editor), `layers` and `overrides` (their editors), `my_oncall` ("my
 on-call shifts"), `feeds` (the iCal feeds: session-authenticated under /o/, or public by a member's secret URL
-under /calendar/); `timeline` draws the two-week timeline and `common` holds the shared helpers.
+under /calendar/), `policies` (escalation policies and manual paging from an incident); `timeline` draws a
+schedule's two-week timeline and `common` holds the schedule pages' shared helpers.
 
-Viewers read; responders add and remove overrides ("I'll cover"); admins manage schedules and layers.
-The timeline is drawn server-side in the schedule's time zone (hand-offs are defined there).
+Viewers read; responders add and remove overrides ("I'll cover") and page people; admins manage schedules, layers
+and policies. The timeline is drawn server-side in the schedule's time zone (hand-offs are defined there).
+Callers import the package: `from oncall import views`.
 """
 
-from oncall.schedule_views.common import (
+from oncall.views.common import (
     DATETIME_LOCAL,
     cover_url,
     feed_url,
@@ -17,7 +19,7 @@ from oncall.schedule_views.common import (
     schedule_url,
     span_text,
 )
-from oncall.schedule_views.feeds import (
+from oncall.views.feeds import (
     FEED_AHEAD,
     FEED_PAST,
     ics_response,
@@ -27,17 +29,25 @@ from oncall.schedule_views.feeds import (
     user_feed,
     user_ics,
 )
-from oncall.schedule_views.layers import layer_create, layer_delete, layer_form_page, layer_move, layer_update
-from oncall.schedule_views.my_oncall import MY_SHIFTS_DAYS, my_oncall, my_oncall_feed
-from oncall.schedule_views.overrides import override_create, override_delete
-from oncall.schedule_views.schedules import (
+from oncall.views.layers import layer_create, layer_delete, layer_form_page, layer_move, layer_update
+from oncall.views.my_oncall import MY_SHIFTS_DAYS, my_oncall, my_oncall_feed
+from oncall.views.overrides import override_create, override_delete
+from oncall.views.policies import (
+    incident_page,
+    policy_create,
+    policy_delete,
+    policy_detail,
+    policy_list,
+    policy_update,
+)
+from oncall.views.schedules import (
     schedule_create,
     schedule_delete,
     schedule_detail,
     schedule_list,
     schedule_update,
 )
-from oncall.schedule_views.timeline import (
+from oncall.views.timeline import (
     DAY_NAMES,
     PALETTE,
     TIMELINE_DAYS,
@@ -68,6 +78,7 @@ __all__ = [
     "first_day_from",
     "get_schedule",
     "ics_response",
+    "incident_page",
     "layer_create",
     "layer_delete",
     "layer_form_page",
@@ -79,6 +90,11 @@ __all__ = [
     "now_next_context",
     "override_create",
     "override_delete",
+    "policy_create",
+    "policy_delete",
+    "policy_detail",
+    "policy_list",
+    "policy_update",
     "schedule_calendar",
     "schedule_create",
     "schedule_delete",

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from core.api import UUID_PATTERN
 from oncall import rotation
 from oncall.actions import schedules as actions
-from oncall.api import schedule_serializers as serializers
+from oncall.api.serializers import schedules as serializers
 from oncall.models import Schedule, ScheduleLayer, ScheduleLayerMember
 from oncall.selectors import schedules as selectors
 from orgs.api.base import OrgScopedViewSet

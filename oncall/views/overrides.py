@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from oncall.actions import schedules as actions
-from oncall.schedule_forms import OverrideForm
-from oncall.schedule_views.common import get_schedule, schedule_url, span_text
+from oncall.forms.schedules import OverrideForm
 from oncall.selectors import schedules as selectors
+from oncall.views.common import get_schedule, schedule_url, span_text
 from orgs.permissions import RESPONDER, role_required
 from orgs.tenancy import Actor
 from orgs.web import form_add_validation_error

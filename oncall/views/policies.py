@@ -14,8 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from oncall import subjects
 from oncall.actions import manual_paging
 from oncall.actions import policies as actions
-from oncall.models import EscalationPolicy
-from oncall.policy_forms import (
+from oncall.forms.policies import (
     PageForm,
     PolicyForm,
     posted_step_values,
@@ -23,6 +22,7 @@ from oncall.policy_forms import (
     step_values,
     steps_apply_op,
 )
+from oncall.models import EscalationPolicy
 from oncall.selectors import policies as selectors
 from orgs.permissions import ADMIN, RESPONDER, role_required
 from orgs.tenancy import Actor

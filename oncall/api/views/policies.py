@@ -15,7 +15,7 @@ from notifications.models import Notification
 from oncall import subjects
 from oncall.actions import manual_paging
 from oncall.actions import policies as actions
-from oncall.api import policy_serializers as serializers
+from oncall.api.serializers import policies as serializers
 from oncall.models import EscalationPolicy
 from oncall.selectors import policies as selectors
 from orgs.api.base import OrgScopedViewSet

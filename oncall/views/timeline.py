@@ -13,8 +13,8 @@ from core import timefmt
 from oncall import rotation
 from oncall.models import Schedule, ScheduleLayer
 from oncall.rotation import OVERRIDE, Shift
-from oncall.schedule_views.common import cover_url, local_text, span_text
 from oncall.selectors import schedules as selectors
+from oncall.views.common import cover_url, local_text, span_text
 from orgs.models import User
 
 TIMELINE_DAYS = 14

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from oncall import ical
 from oncall.actions import schedules as actions
-from oncall.schedule_forms import ScheduleForm
-from oncall.schedule_views.common import feed_url, first_day_from, get_schedule, schedule_url, span_text
-from oncall.schedule_views.timeline import schedule_now_next, timeline
+from oncall.forms.schedules import ScheduleForm
 from oncall.selectors import schedules as selectors
+from oncall.views.common import feed_url, first_day_from, get_schedule, schedule_url, span_text
+from oncall.views.timeline import schedule_now_next, timeline
 from orgs.permissions import ADMIN, RESPONDER, role_required
 from orgs.tenancy import Actor
 from orgs.web import form_add_validation_error

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET
 
 from oncall import ical
 from oncall.models import Schedule
-from oncall.schedule_views.common import get_schedule
 from oncall.selectors import schedules as selectors
+from oncall.views.common import get_schedule
 from orgs.models import Organization, User
 
 FEED_PAST = timedelta(days=7)

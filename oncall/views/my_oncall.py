@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 from oncall import ical
 from oncall.actions import schedules as actions
 from oncall.rotation import OVERRIDE
-from oncall.schedule_views.common import cover_url, feed_url, span_text
-from oncall.schedule_views.feeds import FEED_PAST
 from oncall.selectors import schedules as selectors
+from oncall.views.common import cover_url, feed_url, span_text
+from oncall.views.feeds import FEED_PAST
 from orgs.permissions import RESPONDER
 from orgs.tenancy import Actor
 

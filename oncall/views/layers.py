@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from oncall.actions import schedules as actions
+from oncall.forms.schedules import LayerForm
 from oncall.models import Schedule, ScheduleLayer
-from oncall.schedule_forms import LayerForm
-from oncall.schedule_views.common import get_schedule, schedule_url
 from oncall.selectors import schedules as selectors
+from oncall.views.common import get_schedule, schedule_url
 from orgs.permissions import ADMIN, role_required
 from orgs.tenancy import Actor
 from orgs.web import form_add_validation_error
