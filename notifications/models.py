@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.model_fields import EncryptedTextField
 from orgs.models import OrgOwnedModel
 
 
@@ -35,8 +36,9 @@ class ContactMethod(OrgOwnedModel):
     verification_code_hash = models.CharField(max_length=64, blank=True)
     verification_sent_at = models.DateTimeField(null=True, blank=True)
     verification_attempts = models.PositiveSmallIntegerField(default=0, help_text="Wrong codes since the last send")
-    # Webhooks only: the HMAC-SHA256 key of X-Firebreak-Signature, shown to its owner once at creation.
-    secret = models.CharField(max_length=64, blank=True)
+    # Webhooks only: the HMAC-SHA256 key of X-Firebreak-Signature, shown to its owner once at creation. The app
+    # signs with it again at every delivery, so it is encrypted at rest rather than hashed (core/crypto.py).
+    secret = EncryptedTextField(blank=True)
 
     class Meta:
         ordering = ["user", "kind", "pk"]
@@ -106,9 +108,13 @@ class Notification(OrgOwnedModel):
     contact_method = models.ForeignKey(ContactMethod, null=True, on_delete=models.SET_NULL, related_name="+")
     channel = models.CharField(max_length=8, choices=ContactKind.choices)
     address = models.CharField(max_length=1000, help_text="Where it went, as it was when sent")
+    # What anyone reading the delivery log sees: never a secret (a verification message keeps a redacted copy).
     subject = models.CharField(max_length=300)
     message = models.TextField(blank=True)
     link = models.CharField(max_length=1000, blank=True)
+    # What only the recipient may read (a verification code or link): JSON of the subject/message/link sent in place
+    # of the stored ones. Encrypted at rest, and wiped once the delivery is sent, failed or canceled.
+    secret_content = EncryptedTextField(blank=True, default="")
     status = models.CharField(max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
     due_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)

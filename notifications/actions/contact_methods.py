@@ -1,6 +1,7 @@
 """Writes of the notifications app about people's contact methods (their verification, test messages)
 and their personal notification rules."""
 
+import json
 import secrets
 from datetime import datetime, timedelta
 from uuid import uuid4
@@ -15,7 +16,14 @@ from django.utils.crypto import salted_hmac
 
 from notifications import channels
 from notifications.actions.pages import enqueue_on_commit, site_url
-from notifications.models import ContactKind, ContactMethod, Notification, NotificationReason, NotificationRule
+from notifications.models import (
+    ContactKind,
+    ContactMethod,
+    Notification,
+    NotificationReason,
+    NotificationRule,
+    NotificationStatus,
+)
 from orgs import actions as org_actions
 from orgs.models import Membership, Organization, User
 from orgs.tenancy import Actor
@@ -134,7 +142,17 @@ def _code_hash(method: ContactMethod, code: str) -> str:
     return salted_hmac(CODE_SALT, f"{method.uuid}:{code}", algorithm="sha256").hexdigest()
 
 
-def _one_off(method: ContactMethod, reason: str, subject: str, message: str, link: str, now: datetime) -> Notification:
+def _one_off(
+    method: ContactMethod,
+    reason: str,
+    subject: str,
+    message: str,
+    link: str,
+    now: datetime,
+    secret: dict[str, str] | None = None,
+) -> Notification:
+    """A delivery to one method; `secret` (subject/message/link) is what the recipient gets instead of the stored
+    text, kept encrypted until the delivery is final (notifications.actions.delivery wipes it)."""
     notification = Notification.objects.create(
         organization_id=method.organization_id,
         idempotency_key=f"{reason}:{method.uuid}:{uuid4()}",
@@ -146,6 +164,7 @@ def _one_off(method: ContactMethod, reason: str, subject: str, message: str, lin
         subject=subject,
         message=message,
         link=link,
+        secret_content=json.dumps(secret) if secret else "",
         due_at=now,
     )
     enqueue_on_commit(notification)
@@ -158,7 +177,10 @@ def contact_method_verification_send(
 ) -> Notification:
     """Send a verification: a signed link by email, a 6-digit code (stored hashed) by the other channels.
 
-    Sending again replaces the previous link or code. At most one send per RESEND_COOLDOWN.
+    The link or code is only in the message the address receives: the delivery log keeps a redacted subject,
+    message and link, and the real ones ride encrypted in the row's `secret_content` until it is sent. Sending
+    again replaces the previous link or code (and cancels its delivery if still waiting). At most one send per
+    RESEND_COOLDOWN.
     """
     now = now or timezone.now()
     method = ContactMethod.objects.select_for_update().select_related("organization").get(pk=method.pk)
@@ -167,28 +189,41 @@ def contact_method_verification_send(
     if method.verification_sent_at and now - method.verification_sent_at < RESEND_COOLDOWN:
         wait = int((RESEND_COOLDOWN - (now - method.verification_sent_at)).total_seconds()) + 1
         raise ValidationError(f"A verification was just sent. Wait {wait} s before sending another.")
+    _verifications_close(method, now)
     method.verification_sent_at = now
     method.verification_attempts = 0
     org = method.organization.name
     if method.kind == ContactKind.EMAIL:
         method.verification_code_hash = ""
-        link = verification_url(method)
         subject = f"Confirm your email for Firebreak pages from {org}"
         message = (
             f"Open this link while signed in to Firebreak to confirm that pages for {org} may be sent to "
             f"{method.address}. The link works for {int(LINK_MAX_AGE.total_seconds() // 3600)} hours."
         )
+        redacted = f"A confirmation link (only in the email itself) for pages from {org} to {method.address}."
+        secret = {"link": verification_url(method)}
     else:
         code = f"{secrets.randbelow(10**6):06d}"
         method.verification_code_hash = _code_hash(method, code)
-        link = ""
-        subject = f"Firebreak verification code: {code}"
+        subject = "Firebreak verification code"
         message = (
             f"Type {code} in Firebreak to confirm that pages for {org} may be sent here. "
             f"The code works for {int(CODE_TTL.total_seconds() // 60)} minutes."
         )
+        redacted = f"A 6-digit code (only in the message itself) to confirm that pages for {org} may be sent here."
+        secret = {"subject": f"{subject}: {code}", "message": message}
     method.save(update_fields=["verification_sent_at", "verification_attempts", "verification_code_hash", "updated_at"])
-    return _one_off(method, NotificationReason.VERIFICATION, subject, message, link, now)
+    return _one_off(method, NotificationReason.VERIFICATION, subject, redacted, "", now, secret=secret)
+
+
+def _verifications_close(method: ContactMethod, now: datetime) -> None:
+    """Cancel the method's verifications still waiting to be sent, wiping their code or link: a new one replaces
+    them, or the method is verified."""
+    Notification.objects.filter(
+        contact_method=method,
+        reason=NotificationReason.VERIFICATION,
+        status__in=[NotificationStatus.PENDING, NotificationStatus.RETRYING],
+    ).update(status=NotificationStatus.CANCELED, secret_content="", updated_at=now)
 
 
 def _mark_verified(method: ContactMethod, actor: Actor, now: datetime) -> ContactMethod:
@@ -197,6 +232,7 @@ def _mark_verified(method: ContactMethod, actor: Actor, now: datetime) -> Contac
     method.verification_code_hash = ""
     method.verification_attempts = 0
     method.save(update_fields=["verified_at", "verification_code_hash", "verification_attempts", "updated_at"])
+    _verifications_close(method, now)
     if not NotificationRule.objects.for_org(method.organization).filter(user=method.user).exists():
         NotificationRule.objects.create(
             organization_id=method.organization_id, user=method.user, contact_method=method, delay_minutes=0

@@ -8,6 +8,8 @@ happen outside any transaction (many at once, on a per-process thread pool); eac
 if its row is still `sending` with the same token.
 """
 
+import copy
+import json
 import logging
 import os
 import random
@@ -26,7 +28,7 @@ from django.utils import timezone
 from core.broker import queue_backlog
 from notifications import channels
 from notifications.actions.pages import CLAIM_TOLERANCE, OPEN_STATUSES, enqueue_chunks_on_commit, enqueue_on_commit
-from notifications.models import ContactKind, Notification, NotificationStatus
+from notifications.models import ContactKind, Notification, NotificationReason, NotificationStatus
 from orgs import actions as org_actions
 from orgs.tenancy import Actor
 
@@ -94,12 +96,15 @@ def _outcome(row: Notification, error: channels.DeliveryError | None, now: datet
         row.status, row.last_error = NotificationStatus.RETRYING, error.message[:2000]
         row.due_at, row.task_token, row.redriven_at = now + retry_delay(row.attempts), uuid4(), None
     else:
-        row.status, row.failed_at = NotificationStatus.FAILED, now
+        row.status, row.failed_at, row.secret_content = NotificationStatus.FAILED, now, ""
         suffix = "" if not error.retryable else f" (gave up after {row.attempts} attempts)"
         row.last_error = (error.message + suffix)[:2000]
 
 
-OUTCOME_FIELDS = ["status", "sent_at", "failed_at", "last_error", "due_at", "task_token", "redriven_at", "updated_at"]
+OUTCOME_FIELDS = [
+    *("status", "sent_at", "failed_at", "last_error", "due_at", "task_token", "redriven_at", "secret_content"),
+    "updated_at",
+]
 
 
 def _record(results: list[tuple[Notification, channels.DeliveryError | None]], now: datetime) -> dict[int, str]:
@@ -134,7 +139,7 @@ def _record(results: list[tuple[Notification, channels.DeliveryError | None]], n
             if row.status == NotificationStatus.RETRYING:
                 enqueue_on_commit(row)
         Notification.objects.filter(pk__in=sent).update(
-            status=NotificationStatus.SENT, sent_at=now, last_error="", updated_at=now
+            status=NotificationStatus.SENT, sent_at=now, last_error="", secret_content="", updated_at=now
         )
     return {pk: outcomes.get(pk, "superseded") for pk in claimed}
 
@@ -153,18 +158,32 @@ def notification_result_record(
     return Notification.objects.get(pk=notification.pk)
 
 
+def _as_sent(row: Notification) -> Notification:
+    """The row as its recipient gets it: a verification's code or link (its `secret_content`) in place of the
+    redacted subject, message and link that the delivery log keeps. An in-memory copy, never saved."""
+    if not row.secret_content:
+        return row
+    sent = copy.copy(row)
+    content = json.loads(row.secret_content)
+    for name in ("subject", "message", "link"):
+        if name in content:
+            setattr(sent, name, content[name])
+    return sent
+
+
 def _send(row: Notification) -> channels.DeliveryError | None:
     """Send one claimed row through its channel (no database access: this runs on the send pool)."""
     method = row.contact_method
     try:
         if row.channel == ContactKind.WEBHOOK and method is None:
             raise channels.DeliveryError("The webhook contact method was deleted.", retryable=False)
-        channels.deliver(row, secret=method.secret if method is not None else "")
+        channels.deliver(_as_sent(row), secret=method.secret if method is not None else "")
     except channels.DeliveryError as exc:
         return exc
     except Exception as exc:  # an adapter bug must not leave the row stuck in `sending` until the lease
         logger.exception("notification %s: unexpected delivery error", row.pk)
-        return channels.DeliveryError(f"Unexpected error: {type(exc).__name__}: {exc}", retryable=True)
+        # Only the kind is recorded: an exception's text may carry what a server answered (the log has it all).
+        return channels.DeliveryError(f"Unexpected error ({type(exc).__name__}); see the server log.", retryable=True)
     return None
 
 
@@ -255,12 +274,14 @@ def notifications_sweep(*, now: datetime | None = None) -> int:
                 row.task_token = uuid4()  # the worker that claimed it may still answer: its result is void
                 row.last_error = "The delivery did not finish in time (worker lost?)."
                 if row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-                    row.status, row.failed_at = NotificationStatus.FAILED, stamp
+                    row.status, row.failed_at, row.secret_content = NotificationStatus.FAILED, stamp, ""
                     row.last_error += f" Gave up after {row.attempts} attempts."
                 else:
                     row.status = NotificationStatus.RETRYING
             Notification.objects.bulk_update(
-                rows, ["status", "task_token", "last_error", "failed_at", "redriven_at", "updated_at"], batch_size=batch
+                rows,
+                ["status", "task_token", "last_error", "failed_at", "redriven_at", "secret_content", "updated_at"],
+                batch_size=batch,
             )
             pairs = [(row.pk, str(row.task_token)) for row in rows if row.status != NotificationStatus.FAILED]
             enqueue_chunks_on_commit(pairs, None)
@@ -276,6 +297,8 @@ def notification_retry(*, notification: Notification, actor: Actor) -> Notificat
     row = Notification.objects.select_for_update().get(pk=notification.pk)
     if row.status != NotificationStatus.FAILED:
         raise ValidationError("Only failed deliveries can be retried.")
+    if row.reason == NotificationReason.VERIFICATION:  # its code or link was wiped when it failed
+        raise ValidationError("A verification is not retried: send a new one from the contact method.")
     row.status, row.attempts, row.due_at, row.task_token = NotificationStatus.PENDING, 0, timezone.now(), uuid4()
     row.failed_at = None
     row.save(update_fields=["status", "attempts", "due_at", "task_token", "failed_at", "updated_at"])

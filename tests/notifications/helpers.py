@@ -1,5 +1,8 @@
-"""A real local HTTP server for delivery tests: records every request and answers from a script."""
+"""A real local HTTP server for delivery tests: records every request and answers from a script; and what a
+verification sends (its code), read from the delivery's encrypted recipient-only content."""
 
+import json
+import re
 import ssl
 import threading
 import time
@@ -7,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 @dataclass
@@ -79,3 +83,17 @@ def http_receiver(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def sent_verification(method: Any) -> dict[str, str]:
+    """What the latest verification of `method` sends in place of the redacted text the delivery log keeps (the
+    row's encrypted `secret_content`: the code's subject and message, or the email's link)."""
+    from notifications.models import Notification
+
+    notification = Notification.objects.filter(contact_method=method, reason="verification").latest("pk")
+    return json.loads(notification.secret_content)
+
+
+def sent_code(method: Any) -> str:
+    """The 6-digit code the latest verification of `method` sends."""
+    return re.search(r"\b(\d{6})\b", sent_verification(method)["subject"]).group(1)

@@ -1,11 +1,10 @@
 """API: contact methods and rules (admin tokens, for any member), the delivery log (any token), retry."""
 
-import re
-
 import pytest
 
 from notifications.models import ContactKind, ContactMethod, Notification, NotificationRule, NotificationStatus
 from orgs.models import MembershipRole
+from tests.notifications.helpers import sent_code
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +56,7 @@ def test_verify_with_the_code_then_add_a_rule(api_client, owner):
         format="json",
     )
     method = ContactMethod.objects.get()
-    code = re.search(r"\d{6}", Notification.objects.get().subject).group(0)
+    code = sent_code(method)
 
     verified = api_client.post(f"/api/v1/contact-methods/{method.uuid}/verify/", {"code": code}, format="json")
     rule = api_client.post(

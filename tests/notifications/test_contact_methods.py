@@ -1,7 +1,6 @@
 """Contact methods: address checks, verification by link (email) and by code (the others), default rules,
 test messages, and rules."""
 
-import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -13,6 +12,7 @@ from notifications import actions
 from notifications.models import ContactKind, ContactMethod, Notification, NotificationRule
 from orgs.models import MembershipRole
 from orgs.tenancy import Actor
+from tests.notifications.helpers import sent_code, sent_verification
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +28,8 @@ def create(member, kind, address, **kwargs):
     )
 
 
-def sent_code(method: ContactMethod) -> str:
-    notification = Notification.objects.filter(contact_method=method, reason="verification").latest("pk")
-    return re.search(r"\b(\d{6})\b", notification.subject).group(1)
-
-
 def link_token(method: ContactMethod) -> str:
-    notification = Notification.objects.filter(contact_method=method, reason="verification").latest("pk")
-    return parse_qs(urlparse(notification.link).query)["token"][0]
+    return parse_qs(urlparse(sent_verification(method)["link"]).query)["token"][0]
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,5 @@
 """Pages: My notifications, notification settings (methods, verification, tests, rules), the email link."""
 
-import re
 from urllib.parse import urlparse
 
 import pytest
@@ -10,6 +9,7 @@ from notifications import actions
 from notifications.models import ContactKind, ContactMethod, Notification, NotificationRule, NotificationStatus
 from orgs.models import MembershipRole
 from orgs.tenancy import Actor
+from tests.notifications.helpers import sent_code, sent_verification
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,7 @@ def test_adding_a_chat_method_sends_a_code_that_verifies_it(member_client, owner
             f"{SETTINGS}methods/new/", {"kind": "chat", "address": "https://chat.acme.test/h/1", "label": "Ops"}
         )
     method = ContactMethod.objects.get()
-    code = re.search(r"\d{6}", Notification.objects.get(reason="verification").subject).group(0)
+    code = sent_code(method)
 
     verified = member_client.post(f"{SETTINGS}methods/{method.uuid}/verify/", {"code": code})
 
@@ -134,7 +134,7 @@ def test_a_wrong_code_is_a_400_on_the_settings_page(member_client, owner):
         address="https://h.acme.test/x",
         actor=Actor(user=owner.user),
     )
-    code = re.search(r"\d{6}", Notification.objects.get().subject).group(0)
+    code = sent_code(method)
     wrong = "000000" if code != "000000" else "111111"
 
     response = member_client.post(f"{SETTINGS}methods/{method.uuid}/verify/", {"code": wrong})
@@ -175,7 +175,7 @@ def test_the_email_link_lands_on_a_confirm_page_and_verifies_on_post(member_clie
     method, _ = actions.contact_method_create(
         organization=owner.organization, user=owner.user, kind="email", address="pager@acme.test", actor=Actor.system()
     )
-    link = urlparse(Notification.objects.get().link)
+    link = urlparse(sent_verification(method)["link"])
     token = link.query.removeprefix("token=")
 
     landing = member_client.get(f"{link.path}?{link.query}")
@@ -191,10 +191,10 @@ def test_the_email_link_lands_on_a_confirm_page_and_verifies_on_post(member_clie
 
 def test_the_email_link_of_someone_else_does_not_verify(owner, make_member, client_for):
     colleague = make_member(owner.organization, MembershipRole.RESPONDER, email="colleague@acme.test")
-    actions.contact_method_create(
+    method, _ = actions.contact_method_create(
         organization=owner.organization, user=owner.user, kind="email", address="pager@acme.test", actor=Actor.system()
     )
-    link = urlparse(Notification.objects.get().link)
+    link = urlparse(sent_verification(method)["link"])
 
     response = client_for(colleague).post(link.path, {"token": link.query.removeprefix("token=")})
 
