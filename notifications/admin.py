@@ -20,3 +20,4 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["subject", "organization", "user", "channel", "status", "attempts", "due_at"]
     list_filter = ["status", "channel", "reason"]
     readonly_fields = ["task_token", "idempotency_key"]
+    exclude = ["secret_content"]  # a verification's code or link: for its recipient only
