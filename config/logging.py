@@ -33,7 +33,17 @@ _current_request: ContextVar[HttpRequest | None] = ContextVar("firebreak_request
 # The `extra={...}` fields of standard-library records that become fields of the event.
 EXTRA_FIELDS = ["method", "path", "status", "duration_ms", "to", "subject", "body"]
 access_logger = logging.getLogger("firebreak.request")
+# Path segments that are secrets (an integration's key, a calendar feed's token, an invitation or password-reset
+# link): the request log keeps the route, never the secret (docs/security.md, "Secrets").
+SECRET_PATH = re.compile(
+    r"^(/integrations/(?:alertmanager|grafana|webhook)/|/calendar/|/invitations/|/accounts/reset/[^/]+/)[^/]+"
+)
 email_logger = logging.getLogger("firebreak.email")
+
+
+def loggable_path(path: str) -> str:
+    """The path as the request log writes it: a secret segment becomes "[secret]"."""
+    return SECRET_PATH.sub(r"\1[secret]", path)
 
 
 def request_id_for(incoming: str) -> str:
@@ -99,7 +109,7 @@ class RequestLogMiddleware:
                 "request",
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": loggable_path(request.path),
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },
@@ -141,7 +151,7 @@ def asgi_access_log(app: ASGIApp) -> ASGIApp:
                     "request",
                     extra={
                         "method": scope["method"],
-                        "path": scope["path"],
+                        "path": loggable_path(scope["path"]),
                         "status": status,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     },
