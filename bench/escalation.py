@@ -53,6 +53,7 @@ SETTINGS_ENV = {
     "FIREBREAK_SWEEP_SECONDS": "1",
     "FIREBREAK_SWEEP_GRACE_SECONDS": "2",
     "FIREBREAK_SITE_URL": "https://firebreak.bench",
+    "FIREBREAK_OUTBOUND_ALLOW": "127.0.0.0/8",  # the receiver is on loopback (core/outbound.py)
     "LOG_LEVEL": "WARNING",
 }
 
@@ -265,14 +266,14 @@ def send_baseline(receiver: Receiver, count: int) -> float:
     16 at a time, with the app's HTTP client (the floor under any delivery figure on this machine now)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from notifications import channels
+    from core import outbound
 
     body = json.dumps({"event": "notification.page", "subject": "x" * 80, "message": "y" * 200}).encode()
 
     def post(n: int) -> None:
-        channels._client("127.0.0.1").post(
-            f"{receiver.url}/baseline", content=body, headers={"Idempotency-Key": f"baseline-{n}"}
-        ).raise_for_status()
+        outbound.post(
+            f"{receiver.url}/baseline", timeout=10, content=body, headers={"Idempotency-Key": f"baseline-{n}"}
+        )
 
     post(-1)
     started = time.perf_counter()

@@ -16,6 +16,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from config.logging import logging_config
+from core import outbound as _outbound
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -235,10 +236,12 @@ NOTIFICATION_SENDING_LEASE_SECONDS = env.int("FIREBREAK_NOTIFICATION_LEASE_SECON
 ONCALL_STEP_BATCH = env.int("FIREBREAK_STEP_BATCH", default=200)
 NOTIFICATION_DELIVER_BATCH = env.int("FIREBREAK_DELIVER_BATCH", default=200)
 NOTIFICATION_SEND_CONCURRENCY = env.int("FIREBREAK_SEND_CONCURRENCY", default=16)
-# Webhook and chat URLs are chosen by members. Link-local addresses (cloud metadata) are always refused;
-# a multi-tenant deployment should also refuse private and loopback ones (self-hosters often page an
-# internal Mattermost, hence off by default).
-NOTIFICATION_BLOCK_PRIVATE_ADDRESSES = env.bool("FIREBREAK_WEBHOOK_BLOCK_PRIVATE", default=False)
+# --- Outbound calls (core/outbound.py; docs/security.md, "Outbound calls (SSRF)") ----------------------
+# Every HTTP call made for a tenant (webhook and chat contact methods, SMS/voice) reaches only globally
+# routable addresses; there is no switch to turn that off. Self-hosters who page an internal server allow
+# it explicitly: comma-separated CIDRs and host names, e.g. FIREBREAK_OUTBOUND_ALLOW=10.1.2.3/32,chat.internal
+OUTBOUND_ALLOW = env.list("FIREBREAK_OUTBOUND_ALLOW", default=[])
+_outbound.allow_list_parse(OUTBOUND_ALLOW)  # a mistyped entry stops the start, not the first page
 # SMS and voice go through a Twilio-compatible REST API; without credentials those channels are off.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")

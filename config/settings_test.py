@@ -17,6 +17,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 ALLOWED_HOSTS = ["*"]
+# The suite's local receivers (webhooks, chat, the Twilio-style API) listen on loopback: allowed the way an
+# operator allows an internal server. The guard's own tests set it back to [].
+OUTBOUND_ALLOW = ["127.0.0.0/8", "::1/128"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 # The suite opens many short-lived connections from threads (concurrency tests); no pool there.
 DATABASES["default"].get("OPTIONS", {}).pop("pool", None)  # noqa: F405

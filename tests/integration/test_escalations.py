@@ -92,6 +92,8 @@ def stack(isolated_redis_url, tmp_path):  # noqa: F811 (fixture)
         FIREBREAK_SWEEP_SECONDS="1",
         FIREBREAK_SWEEP_GRACE_SECONDS="1",
         FIREBREAK_SITE_URL="https://firebreak.test",
+        # The workers run the production settings: the loopback receiver is allowed as an operator would.
+        FIREBREAK_OUTBOUND_ALLOW="127.0.0.0/8",
     )
     running: list = []
 

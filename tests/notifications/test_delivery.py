@@ -3,19 +3,12 @@ over SMTP (aiosmtpd); and the state machine around them (retry rules, stale toke
 
 import base64
 import json
-import os
-import socket
-import ssl
-from collections import OrderedDict
 from email import message_from_bytes
-from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 import pytest
-import trustme
 from aiosmtpd.controller import Controller
 from django.core import mail
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from notifications import actions, channels
@@ -108,7 +101,7 @@ def test_a_500_is_retried_with_a_new_token_and_then_succeeds(
         second = deliver(row)
 
     assert (first, stale, early, second) == ("retrying", "skipped", "skipped", "sent")
-    assert after_first == ("retrying", 1, "HTTP 500: boom")
+    assert after_first == ("retrying", 1, "HTTP 500")
     assert retry_token != first_token
     assert enqueued.calls == [(DELIVER, (row.pk, retry_token), {})]
     assert state(row) == ("sent", 2, "")
@@ -128,7 +121,7 @@ def test_a_400_fails_at_once_and_is_not_retried(owner, make_method, django_captu
     assert (row.status, row.attempts, row.last_error, row.failed_at is not None) == (
         "failed",
         1,
-        "HTTP 400: bad hook",
+        "HTTP 400",
         True,
     )
     assert enqueued.calls == []
@@ -142,7 +135,7 @@ def test_a_429_is_retried(owner, make_method):
 
         outcome = deliver(row)
 
-    assert (outcome, state(row)) == ("retrying", ("retrying", 1, "HTTP 429: slow down"))
+    assert (outcome, state(row)) == ("retrying", ("retrying", 1, "HTTP 429"))
 
 
 def test_a_timeout_is_retried(owner, make_method, settings):
@@ -179,7 +172,7 @@ def test_retries_stop_after_the_maximum_attempts_and_the_row_stays_failed(owner,
 
     row.refresh_from_db()
     assert (first, second) == ("retrying", "failed")
-    assert (row.status, row.attempts, row.last_error) == ("failed", 2, "HTTP 503: down (gave up after 2 attempts)")
+    assert (row.status, row.attempts, row.last_error) == ("failed", 2, "HTTP 503 (gave up after 2 attempts)")
     assert row.failed_at is not None
     assert len(server.requests) == 2
 
@@ -257,7 +250,7 @@ def test_a_twilio_400_fails_without_retry(owner, make_method, twilio):
 
         outcome = deliver(row)
 
-    assert (outcome, state(row)) == ("failed", ("failed", 1, 'HTTP 400: {"code": 21211, "message": "Invalid To"}'))
+    assert (outcome, state(row)) == ("failed", ("failed", 1, "HTTP 400"))
 
 
 def test_sms_without_twilio_settings_fails_with_a_clear_error(owner, make_method):
@@ -408,179 +401,8 @@ def test_an_adapter_bug_leaves_the_row_retrying_not_stuck(owner, make_method, mo
 
     outcome = deliver(row)
 
-    assert (outcome, state(row)) == ("retrying", ("retrying", 1, "Unexpected error: KeyError: 'oops'"))
+    assert (outcome, state(row)) == ("retrying", ("retrying", 1, "Unexpected error (KeyError); see the server log."))
 
 
 def test_a_missing_row_is_skipped():
     assert actions.notification_deliver(notification_id=999_999, token="x") == "skipped"
-
-
-# --- addresses the server will not call ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("url", "resolved"),
-    [("http://169.254.169.254/latest/meta-data/", "169.254.169.254"), ("http://[fe80::1]/hook", "fe80::1")],
-)
-def test_a_link_local_address_fails_at_once_without_a_request(owner, make_method, enqueued, url, resolved):
-    # Given a webhook row aimed at the cloud metadata service (the method was stored before the check)
-    make_method(owner, ContactKind.WEBHOOK, url)
-    row = page(owner)
-
-    outcome = deliver(row)
-
-    host = url.split("//")[1].split("/")[0].strip("[]")
-    assert outcome == "failed"
-    assert state(row) == (
-        "failed",
-        1,
-        f"{host} resolves to {resolved}, a link-local or reserved address this server does not call.",
-    )
-
-
-def test_private_addresses_are_refused_when_the_operator_blocks_them(owner, make_method, settings):
-    settings.NOTIFICATION_BLOCK_PRIVATE_ADDRESSES = True
-    with http_receiver() as server:
-        make_method(owner, ContactKind.WEBHOOK, f"{server.url}/hook")
-        row = page(owner)
-
-        outcome = deliver(row)
-
-    assert outcome == "failed"
-    assert state(row)[2] == "127.0.0.1 resolves to 127.0.0.1, a private address; this server only calls public ones."
-    assert server.requests == []
-
-
-@pytest.mark.parametrize(
-    ("block_private", "url", "error"),
-    [
-        (False, "http://169.254.169.254/", "169.254.169.254 resolves to 169.254.169.254, a link-local or reserved"),
-        (True, "http://10.1.2.3/hook", "10.1.2.3 resolves to 10.1.2.3, a private address"),
-        (True, "http://localhost:8080/hook", "localhost resolves to"),
-    ],
-)
-def test_adding_a_webhook_to_a_refused_address_is_a_clear_error(settings, block_private, url, error):
-    settings.NOTIFICATION_BLOCK_PRIVATE_ADDRESSES = block_private
-
-    with pytest.raises(ValidationError) as raised:
-        actions.contact_address_clean(kind=ContactKind.WEBHOOK, address=url)
-
-    assert raised.value.message_dict["address"][0].startswith(error)
-
-
-def test_private_addresses_are_allowed_by_default_for_self_hosting(settings):
-    settings.NOTIFICATION_BLOCK_PRIVATE_ADDRESSES = False
-
-    assert actions.contact_address_clean(kind=ContactKind.CHAT, address="http://10.1.2.3/hooks/x") == (
-        "http://10.1.2.3/hooks/x"
-    )
-
-
-# --- the connection goes where the check looked (DNS rebinding) -------------------------------------------
-
-
-@pytest.fixture
-def resolver(monkeypatch):
-    """Names this test answers for: each lookup of a name takes the next answer (the last one repeats);
-    everything else resolves as usual. An answer is a list of IPv4 addresses."""
-    real = socket.getaddrinfo
-    answers: dict[str, list[list[str]]] = {}
-    lookups: list[str] = []
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host not in answers:
-            return real(host, port, *args, **kwargs)
-        lookups.append(host)
-        script = answers[host]
-        addresses = script.pop(0) if len(script) > 1 else script[0]
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port or 0)) for a in addresses]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return SimpleNamespace(answers=answers, lookups=lookups)
-
-
-def test_a_name_that_rebinds_after_the_check_still_reaches_only_the_checked_address(owner, make_method, resolver):
-    # Given a name that resolves to this machine for the check, then to the cloud metadata service
-    resolver.answers["hooks.rebind.test"] = [["127.0.0.1"], ["169.254.169.254"]]
-    with http_receiver() as server:
-        port = server.url.rsplit(":", 1)[1]
-        make_method(owner, ContactKind.WEBHOOK, f"http://hooks.rebind.test:{port}/hook")
-        row = page(owner)
-
-        outcome = deliver(row)
-
-    [request] = server.requests
-    assert (outcome, state(row)) == ("sent", ("sent", 1, ""))
-    assert request.headers["Host"] == f"hooks.rebind.test:{port}"
-    assert resolver.lookups == ["hooks.rebind.test"]  # looked up once: the connection used that answer
-
-
-def test_a_name_with_several_addresses_falls_back_to_the_next_when_one_refuses(owner, make_method, resolver):
-    with http_receiver() as server:
-        port = server.url.rsplit(":", 1)[1]
-        resolver.answers["hooks.multi.test"] = [["127.0.0.2", "127.0.0.1"]]  # nothing listens on .2
-        make_method(owner, ContactKind.WEBHOOK, f"http://hooks.multi.test:{port}/hook")
-        row = page(owner)
-
-        outcome = deliver(row)
-
-    assert (outcome, len(server.requests)) == ("sent", 1)
-
-
-@pytest.fixture
-def tls_hooks(monkeypatch):
-    """A local CA that the senders' HTTP client trusts, and a server certificate for hooks.acme.test from it."""
-    ca = trustme.CA()
-    client_context = ssl.create_default_context()
-    ca.configure_trust(client_context)
-    monkeypatch.setattr(channels, "_clients", OrderedDict())
-    monkeypatch.setattr(channels, "_ssl_contexts", {os.getpid(): client_context})
-    return ca
-
-
-@pytest.mark.parametrize(("certified", "outcome"), [("hooks.acme.test", "sent"), ("other.acme.test", "retrying")])
-def test_over_tls_the_certificate_is_checked_against_the_name_not_the_address(
-    owner, make_method, resolver, tls_hooks, enqueued, certified, outcome
-):
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls_hooks.issue_cert(certified).configure_cert(server_context)
-    resolver.answers["hooks.acme.test"] = [["127.0.0.1"]]
-    with http_receiver(tls=server_context) as server:
-        port = server.url.rsplit(":", 1)[1]
-        make_method(owner, ContactKind.WEBHOOK, f"https://hooks.acme.test:{port}/hook")
-        row = page(owner)
-
-        result = deliver(row)
-
-    status, attempts, error = state(row)
-    assert (result, status, attempts) == (outcome, outcome, 1)
-    if outcome == "sent":
-        assert [r.headers["Host"] for r in server.requests] == [f"hooks.acme.test:{port}"]
-    else:
-        assert server.requests == []
-        assert error.startswith("Could not connect: ")
-        assert "certificate verify failed" in error
-
-
-def test_a_connection_verified_for_one_name_never_carries_another_names_request(
-    owner, make_member, make_method, resolver, tls_hooks, enqueued
-):
-    # Given a server at one address whose certificate is for a.acme.test only, and b.acme.test at that address too
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls_hooks.issue_cert("a.acme.test").configure_cert(server_context)
-    resolver.answers["a.acme.test"] = [["127.0.0.1"]]
-    resolver.answers["b.acme.test"] = [["127.0.0.1"]]
-    other = make_member(owner.organization, email="bo@acme.test")
-    with http_receiver(tls=server_context, keep_alive=True) as server:
-        port = server.url.rsplit(":", 1)[1]
-        make_method(owner, ContactKind.WEBHOOK, f"https://a.acme.test:{port}/hook")
-        make_method(other, ContactKind.WEBHOOK, f"https://b.acme.test:{port}/hook")
-        to_a, to_b = page(owner), page(other)
-
-        # When a's page goes out (its connection kept alive), then b's
-        outcomes = deliver(to_a), deliver(to_b)
-
-    # Then b's page is not sent over a's connection: its own connection fails the certificate check
-    assert outcomes == ("sent", "retrying")
-    assert [r.headers["Host"] for r in server.requests] == [f"a.acme.test:{port}"]
-    assert "certificate verify failed" in state(to_b)[2]
