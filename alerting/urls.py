@@ -1,6 +1,6 @@
 from django.urls import path
 
-from alerting import integration_views, views
+from alerting import views
 
 app_name = "alerting"
 
@@ -13,15 +13,15 @@ urlpatterns = [
     path("<uuid:uuid>/merge/", views.alert_group_merge, name="alert-group-merge"),
     path("<uuid:uuid>/escalate/", views.alert_group_escalate, name="alert-group-escalate"),
     path("<uuid:uuid>/attach/", views.alert_group_attach, name="alert-group-attach"),
-    path("integrations/", integration_views.integration_list, name="integration-list"),
-    path("integrations/new/", integration_views.integration_create, name="integration-create"),
-    path("integrations/preview/", integration_views.integration_preview, name="integration-preview"),
-    path("integrations/<uuid:uuid>/key/", integration_views.integration_key, name="integration-key"),
-    path("integrations/<uuid:uuid>/edit/", integration_views.integration_update, name="integration-update"),
+    path("integrations/", views.integration_list, name="integration-list"),
+    path("integrations/new/", views.integration_create, name="integration-create"),
+    path("integrations/preview/", views.integration_preview, name="integration-preview"),
+    path("integrations/<uuid:uuid>/key/", views.integration_key, name="integration-key"),
+    path("integrations/<uuid:uuid>/edit/", views.integration_update, name="integration-update"),
     path(
         "integrations/<uuid:uuid>/regenerate/",
-        integration_views.integration_regenerate,
+        views.integration_regenerate,
         name="integration-regenerate",
     ),
-    path("integrations/<uuid:uuid>/delete/", integration_views.integration_delete, name="integration-delete"),
+    path("integrations/<uuid:uuid>/delete/", views.integration_delete, name="integration-delete"),
 ]

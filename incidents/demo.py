@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import actions, config_actions
+from incidents import actions
 from incidents.models import Incident, IncidentRole, IncidentType, Severity, TimelineEvent
 from orgs.models import Organization, User
 from orgs.tenancy import Actor
@@ -64,7 +64,7 @@ def incident_types_seed(*, organization: Organization) -> None:
         return
     severities = {s.name: s for s in Severity.objects.for_org(organization)}
     for position, (name, description, severity, checklist) in enumerate(INCIDENT_TYPES):
-        config_actions.incident_type_create(
+        actions.incident_type_create(
             organization=organization,
             actor=Actor.system(),
             name=name,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents import config_views, views
+from incidents import views
 
 app_name = "incidents"
 
@@ -22,14 +22,14 @@ urlpatterns = [
     path("<int:number>/timeline/<int:event_id>/pin/", views.incident_event_pin, name="incident-event-pin"),
     path("<int:number>/blast-radius/<slug:slug>/page/", views.incident_page_dependent, name="incident-page-dependent"),
     # settings: severities, roles and incident types of the org
-    path("settings/", config_views.incident_settings, name="incident-settings"),
-    path("settings/severities/new/", config_views.severity_create, name="severity-create"),
-    path("settings/severities/<str:name>/edit/", config_views.severity_update, name="severity-update"),
-    path("settings/severities/<str:name>/delete/", config_views.severity_delete, name="severity-delete"),
-    path("settings/roles/new/", config_views.incident_role_create, name="incident-role-create"),
-    path("settings/roles/<slug:slug>/edit/", config_views.incident_role_update, name="incident-role-update"),
-    path("settings/roles/<slug:slug>/delete/", config_views.incident_role_delete, name="incident-role-delete"),
-    path("settings/types/new/", config_views.incident_type_create, name="incident-type-create"),
-    path("settings/types/<slug:slug>/edit/", config_views.incident_type_update, name="incident-type-update"),
-    path("settings/types/<slug:slug>/delete/", config_views.incident_type_delete, name="incident-type-delete"),
+    path("settings/", views.incident_settings, name="incident-settings"),
+    path("settings/severities/new/", views.severity_create, name="severity-create"),
+    path("settings/severities/<str:name>/edit/", views.severity_update, name="severity-update"),
+    path("settings/severities/<str:name>/delete/", views.severity_delete, name="severity-delete"),
+    path("settings/roles/new/", views.incident_role_create, name="incident-role-create"),
+    path("settings/roles/<slug:slug>/edit/", views.incident_role_update, name="incident-role-update"),
+    path("settings/roles/<slug:slug>/delete/", views.incident_role_delete, name="incident-role-delete"),
+    path("settings/types/new/", views.incident_type_create, name="incident-type-create"),
+    path("settings/types/<slug:slug>/edit/", views.incident_type_update, name="incident-type-update"),
+    path("settings/types/<slug:slug>/delete/", views.incident_type_delete, name="incident-type-delete"),
 ]

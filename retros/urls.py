@@ -1,25 +1,25 @@
 from django.urls import path
 
-from retros import settings_views, views
+from retros import views
 
 app_name = "retros"
 
 # A retrospective is addressed by its incident's number: /retros/42/ is the retrospective of INC-42.
 urlpatterns = [
     path("", views.retrospective_list, name="retrospective-list"),
-    path("settings/", settings_views.retro_settings, name="retro-settings"),
-    path("settings/templates/new/", settings_views.retro_template_create, name="retro-template-create"),
-    path("settings/templates/<slug:slug>/edit/", settings_views.retro_template_update, name="retro-template-update"),
-    path("settings/templates/<slug:slug>/delete/", settings_views.retro_template_delete, name="retro-template-delete"),
-    path("settings/factors/new/", settings_views.contributing_factor_create, name="contributing-factor-create"),
+    path("settings/", views.retro_settings, name="retro-settings"),
+    path("settings/templates/new/", views.retro_template_create, name="retro-template-create"),
+    path("settings/templates/<slug:slug>/edit/", views.retro_template_update, name="retro-template-update"),
+    path("settings/templates/<slug:slug>/delete/", views.retro_template_delete, name="retro-template-delete"),
+    path("settings/factors/new/", views.contributing_factor_create, name="contributing-factor-create"),
     path(
         "settings/factors/<slug:slug>/edit/",
-        settings_views.contributing_factor_update,
+        views.contributing_factor_update,
         name="contributing-factor-update",
     ),
     path(
         "settings/factors/<slug:slug>/delete/",
-        settings_views.contributing_factor_delete,
+        views.contributing_factor_delete,
         name="contributing-factor-delete",
     ),
     path("<int:number>/", views.retrospective_detail, name="retrospective-detail"),

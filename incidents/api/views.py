@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from core import pagination
 from core.api import UUID_PATTERN
-from incidents import actions, config_actions, selectors
+from incidents import actions, selectors
 from incidents.api import serializers
 from incidents.models import MILESTONES, Incident, IncidentRole, IncidentType, Severity
 from orgs.api.base import OrgScopedViewSet
@@ -318,19 +318,19 @@ class SeverityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
     @extend_schema(request=serializers.SeverityInputSerializer, responses={201: serializers.SeveritySerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         fields = self.validated_input(serializers.SeverityInputSerializer)
-        severity = config_actions.severity_create(organization=self.organization, actor=self.actor, **fields)
+        severity = actions.severity_create(organization=self.organization, actor=self.actor, **fields)
         return Response(self.get_serializer(severity).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=serializers.SeverityInputSerializer, responses=serializers.SeveritySerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         severity = self.get_object()
         fields = self.validated_input(serializers.SeverityInputSerializer, partial=True)
-        severity = config_actions.severity_update(severity=severity, actor=self.actor, **fields)
+        severity = actions.severity_update(severity=severity, actor=self.actor, **fields)
         return Response(self.get_serializer(severity).data)
 
     @extend_schema(responses={204: None}, description="Only a severity no incident uses can be deleted (else 400).")
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        config_actions.severity_delete(severity=self.get_object(), actor=self.actor)
+        actions.severity_delete(severity=self.get_object(), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -348,19 +348,19 @@ class IncidentRoleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
     @extend_schema(request=serializers.IncidentRoleInputSerializer, responses={201: serializers.IncidentRoleSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         fields = self.validated_input(serializers.IncidentRoleInputSerializer)
-        role = config_actions.incident_role_create(organization=self.organization, actor=self.actor, **fields)
+        role = actions.incident_role_create(organization=self.organization, actor=self.actor, **fields)
         return Response(self.get_serializer(role).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=serializers.IncidentRoleInputSerializer, responses=serializers.IncidentRoleSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         role = self.get_object()
         fields = self.validated_input(serializers.IncidentRoleInputSerializer, partial=True)
-        role = config_actions.incident_role_update(role=role, actor=self.actor, **fields)
+        role = actions.incident_role_update(role=role, actor=self.actor, **fields)
         return Response(self.get_serializer(role).data)
 
     @extend_schema(responses={204: None}, description="Only a role never assigned can be deleted (else 400).")
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        config_actions.incident_role_delete(role=self.get_object(), actor=self.actor)
+        actions.incident_role_delete(role=self.get_object(), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -378,14 +378,14 @@ class IncidentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
     @extend_schema(request=serializers.IncidentTypeInputSerializer, responses={201: serializers.IncidentTypeSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         fields = self.validated_input(serializers.IncidentTypeInputSerializer)
-        incident_type = config_actions.incident_type_create(organization=self.organization, actor=self.actor, **fields)
+        incident_type = actions.incident_type_create(organization=self.organization, actor=self.actor, **fields)
         return Response(self.get_serializer(incident_type).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=serializers.IncidentTypeInputSerializer, responses=serializers.IncidentTypeSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incident_type = self.get_object()
         fields = self.validated_input(serializers.IncidentTypeInputSerializer, partial=True)
-        incident_type = config_actions.incident_type_update(incident_type=incident_type, actor=self.actor, **fields)
+        incident_type = actions.incident_type_update(incident_type=incident_type, actor=self.actor, **fields)
         return Response(self.get_serializer(incident_type).data)
 
     @extend_schema(
@@ -393,5 +393,5 @@ class IncidentTypeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgS
         description="Incidents declared with the type lose it; their timeline still names it.",
     )
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        config_actions.incident_type_delete(incident_type=self.get_object(), actor=self.actor)
+        actions.incident_type_delete(incident_type=self.get_object(), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)

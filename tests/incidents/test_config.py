@@ -7,7 +7,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 
-from incidents import actions, config_actions
+from incidents import actions
 from incidents.models import (
     Incident,
     IncidentRole,
@@ -56,7 +56,7 @@ def viewer(configured, make_member):
 @pytest.fixture
 def security(configured):
     """An incident type of org A that pre-selects SEV2 and gives the commander two tasks."""
-    return config_actions.incident_type_create(
+    return actions.incident_type_create(
         organization=configured,
         actor=SYSTEM,
         name="Security incident",
@@ -71,7 +71,7 @@ def foreign_type(other_org):
     """Org B, configured, with an incident type and a severity whose names exist only there."""
     actions.organization_defaults_ensure(organization=other_org)
     globex = Severity.objects.create(organization=other_org, name="GLOBEX1", rank=9)
-    return config_actions.incident_type_create(
+    return actions.incident_type_create(
         organization=other_org, actor=SYSTEM, name="Globex Fraud", default_severity=globex, checklist=["Call Globex"]
     )
 
@@ -606,7 +606,7 @@ def call(client, method, url, payload):
 @pytest.mark.parametrize("role", ["viewer", "responder"])
 def test_api_viewer_and_responder_tokens_read_incident_types_but_not_write(configured, security, api_client_for, role):
     client = api_client_for(configured, role)
-    config_actions.incident_type_create(organization=configured, actor=SYSTEM, name="Fraud")
+    actions.incident_type_create(organization=configured, actor=SYSTEM, name="Fraud")
     before = snapshot(configured)
 
     reads = [client.get(TYPES_API).status_code, client.get(f"{TYPES_API}security-incident/").status_code]
@@ -691,7 +691,7 @@ def test_api_declare_with_a_type_defaults_its_severity_and_shows_it(configured, 
 
 
 def test_api_declare_without_a_severity_needs_a_type_with_a_default(configured, api_client_for):
-    config_actions.incident_type_create(organization=configured, actor=SYSTEM, name="Fraud")
+    actions.incident_type_create(organization=configured, actor=SYSTEM, name="Fraud")
     client = api_client_for(configured, "responder")
     before = snapshot(configured)
 

@@ -5,7 +5,6 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 
 from incidents import actions as incident_actions
-from incidents import config_actions
 from incidents.models import Incident, TimelineEvent, TimelineKind
 from notifications.models import Notification, NotificationReason
 from oncall.actions import manual_paging
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def incident(org, owner) -> Incident:
-    severity = config_actions.severity_create(organization=org, actor=Actor.system(), name="SEV1", rank=1)
+    severity = incident_actions.severity_create(organization=org, actor=Actor.system(), name="SEV1", rank=1)
     return incident_actions.incident_declare(
         organization=org, actor=Actor(user=owner.user), title="Ledger down", severity=severity
     )
@@ -173,7 +172,7 @@ def test_the_panel_says_who_is_on_call_for_the_affected_services(org, owner, ana
         organization=org, actor=Actor.system(), name="Ledger", escalation_policy=policy
     )
     orphan = service_actions.service_create(organization=org, actor=Actor.system(), name="Orphan")
-    severity = config_actions.severity_create(organization=org, actor=Actor.system(), name="SEV2", rank=2)
+    severity = incident_actions.severity_create(organization=org, actor=Actor.system(), name="SEV2", rank=2)
     incident = incident_actions.incident_declare(
         organization=org,
         actor=Actor(user=owner.user),

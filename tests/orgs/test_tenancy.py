@@ -22,7 +22,6 @@ from alerting import actions as alerting_actions
 from alerting.events import InboundEvent
 from alerting.models import Alert, AlertGroup, Integration
 from incidents import actions as incident_actions
-from incidents import config_actions as incident_config_actions
 from incidents.models import (
     Incident,
     IncidentRole,
@@ -381,13 +380,13 @@ def org_a(org: Organization, owner: Membership) -> OrgA:
         dependencies=[upstream],
     )
     # Not the default roles: a slug like "scribe" would be found inside any response's "description".
-    severity = incident_config_actions.severity_create(
+    severity = incident_actions.severity_create(
         organization=org, actor=system, name="SEV1", rank=1, description="Everything at acme.test is down."
     )
-    role = incident_config_actions.incident_role_create(
+    role = incident_actions.incident_role_create(
         organization=org, actor=system, name="Acme Commander", checklist=["Call the acme bridge"], is_commander=True
     )
-    incident_type = incident_config_actions.incident_type_create(
+    incident_type = incident_actions.incident_type_create(
         organization=org,
         actor=system,
         name="Acme Ledger Breach",

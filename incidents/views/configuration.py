@@ -1,5 +1,5 @@
 """Pages of an org's incident settings: severities, incident roles and incident types. Every member reads them;
-admins add, edit and delete (through incidents.config_actions, which audit every change).
+admins add, edit and delete (through incidents.actions, which audit every change).
 
 A form page re-renders with the errors and status 400; a refused delete (a severity still in use, a role that
 was assigned) shows the reason on the confirmation page, also with 400."""
@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.pages import SettingsPages
-from incidents import config_actions, selectors
+from incidents import actions, selectors
 from incidents.forms import IncidentRoleSettingsForm, IncidentTypeSettingsForm, SeveritySettingsForm
 from orgs.permissions import ADMIN, role_required
 from orgs.tenancy import Actor
@@ -60,7 +60,7 @@ def severity_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     return PAGES.save(
         request,
         form,
-        lambda data: config_actions.severity_create(
+        lambda data: actions.severity_create(
             organization=request.organization, actor=Actor.from_request(request), **data
         ),
         lambda severity: f"Severity {severity.name} added.",
@@ -74,12 +74,12 @@ def severity_create(request: HttpRequest, org_slug: str) -> HttpResponse:
 @role_required(ADMIN)
 def severity_update(request: HttpRequest, org_slug: str, name: str) -> HttpResponse:
     severity = selectors.severity_get(organization=request.organization, name=name)
-    initial = {field: getattr(severity, field) for field in config_actions.SEVERITY_FIELDS}
+    initial = {field: getattr(severity, field) for field in actions.SEVERITY_FIELDS}
     form = SeveritySettingsForm(request.POST or None, initial=initial)
     return PAGES.save(
         request,
         form,
-        lambda data: config_actions.severity_update(severity=severity, actor=Actor.from_request(request), **data),
+        lambda data: actions.severity_update(severity=severity, actor=Actor.from_request(request), **data),
         lambda saved: f"Severity {saved.name} saved.",
         section="severities",
         title=f"Edit {severity.name}",
@@ -96,7 +96,7 @@ def severity_delete(request: HttpRequest, org_slug: str, name: str) -> HttpRespo
     severity = selectors.severity_get(organization=request.organization, name=name)
     return PAGES.delete(
         request,
-        lambda: config_actions.severity_delete(severity=severity, actor=Actor.from_request(request)),
+        lambda: actions.severity_delete(severity=severity, actor=Actor.from_request(request)),
         f"Severity {severity.name} deleted.",
         section="severities",
         title=f"Delete severity {severity.name}?",
@@ -117,7 +117,7 @@ def incident_role_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     return PAGES.save(
         request,
         form,
-        lambda data: config_actions.incident_role_create(
+        lambda data: actions.incident_role_create(
             organization=request.organization, actor=Actor.from_request(request), **data
         ),
         lambda role: f"Role {role.name} added.",
@@ -131,12 +131,12 @@ def incident_role_create(request: HttpRequest, org_slug: str) -> HttpResponse:
 @role_required(ADMIN)
 def incident_role_update(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
     role = selectors.role_get(organization=request.organization, slug=slug)
-    initial = {field: getattr(role, field) for field in config_actions.ROLE_FIELDS}
+    initial = {field: getattr(role, field) for field in actions.ROLE_FIELDS}
     form = IncidentRoleSettingsForm(request.POST or None, initial=initial)
     return PAGES.save(
         request,
         form,
-        lambda data: config_actions.incident_role_update(
+        lambda data: actions.incident_role_update(
             role=role, actor=Actor.from_request(request), **without_blank_slug(data)
         ),
         lambda saved: f"Role {saved.name} saved.",
@@ -156,7 +156,7 @@ def incident_role_delete(request: HttpRequest, org_slug: str, slug: str) -> Http
     role = selectors.role_get(organization=request.organization, slug=slug)
     return PAGES.delete(
         request,
-        lambda: config_actions.incident_role_delete(role=role, actor=Actor.from_request(request)),
+        lambda: actions.incident_role_delete(role=role, actor=Actor.from_request(request)),
         f"Role {role.name} deleted.",
         section="roles",
         title=f"Delete role {role.name}?",
@@ -179,7 +179,7 @@ def incident_type_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     return PAGES.save(
         request,
         form,
-        lambda data: config_actions.incident_type_create(
+        lambda data: actions.incident_type_create(
             organization=request.organization, actor=Actor.from_request(request), **data
         ),
         lambda incident_type: f"Incident type {incident_type.name} added.",
@@ -193,12 +193,12 @@ def incident_type_create(request: HttpRequest, org_slug: str) -> HttpResponse:
 @role_required(ADMIN)
 def incident_type_update(request: HttpRequest, org_slug: str, slug: str) -> HttpResponse:
     incident_type = selectors.incident_type_get(organization=request.organization, slug=slug)
-    initial = {field: getattr(incident_type, field) for field in config_actions.INCIDENT_TYPE_FIELDS}
+    initial = {field: getattr(incident_type, field) for field in actions.INCIDENT_TYPE_FIELDS}
     form = IncidentTypeSettingsForm(request.POST or None, organization=request.organization, initial=initial)
     return PAGES.save(
         request,
         form,
-        lambda data: config_actions.incident_type_update(
+        lambda data: actions.incident_type_update(
             incident_type=incident_type, actor=Actor.from_request(request), **without_blank_slug(data)
         ),
         lambda saved: f"Incident type {saved.name} saved.",
@@ -224,7 +224,7 @@ def incident_type_delete(request: HttpRequest, org_slug: str, slug: str) -> Http
     )
     return PAGES.delete(
         request,
-        lambda: config_actions.incident_type_delete(incident_type=incident_type, actor=Actor.from_request(request)),
+        lambda: actions.incident_type_delete(incident_type=incident_type, actor=Actor.from_request(request)),
         f"Incident type {incident_type.name} deleted.",
         section="types",
         title=f"Delete incident type {incident_type.name}?",

@@ -1,6 +1,6 @@
 """Pages of the retros app: the list, the editor (sections, details, factors, milestones, action items, status
 workflow), the published and printable views. The org's retro settings (policy, templates, factor taxonomy) are in
-retros/settings_views.py.
+retros/views/configuration.py.
 
 Drafts are read and written by responders and up; published retrospectives are readable by every member. A retro
 is addressed by its incident's number (/retros/42/ is the retrospective of INC-42). Every change is a POST that

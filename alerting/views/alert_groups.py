@@ -1,5 +1,5 @@
 """Pages of the alerting app: the live triage queue and an alert group's page (the integrations admins connect
-monitoring tools with are in alerting/integration_views.py).
+monitoring tools with are in alerting/views/integrations.py).
 
 Viewers read; responders triage (acknowledge, resolve, silence, merge, escalate, attach). Every change is a
 POST that calls one action. Triage from a queue row (htmx) answers with the refreshed row; everything else

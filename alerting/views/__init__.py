@@ -1,0 +1,55 @@
+"""Pages of the alerting app, one module per topic, re-exported here (STYLE.md §1): `alert_groups` (the live
+triage queue and an alert group's page) and `integrations` (the integrations admins connect monitoring tools with,
+and the webhook preview). Callers import the package: `from alerting import views`."""
+
+from alerting.views.alert_groups import (
+    alert_group_acknowledge,
+    alert_group_attach,
+    alert_group_detail,
+    alert_group_escalate,
+    alert_group_merge,
+    alert_group_resolve,
+    alert_group_silence,
+    alert_queue,
+    detail_context,
+    get_group,
+    group_redirect,
+    refuse,
+    triage_done,
+)
+from alerting.views.integrations import (
+    curl_example,
+    integration_create,
+    integration_delete,
+    integration_key,
+    integration_list,
+    integration_preview,
+    integration_regenerate,
+    integration_update,
+    webhook_sample,
+)
+
+__all__ = [
+    "alert_group_acknowledge",
+    "alert_group_attach",
+    "alert_group_detail",
+    "alert_group_escalate",
+    "alert_group_merge",
+    "alert_group_resolve",
+    "alert_group_silence",
+    "alert_queue",
+    "curl_example",
+    "detail_context",
+    "get_group",
+    "group_redirect",
+    "integration_create",
+    "integration_delete",
+    "integration_key",
+    "integration_list",
+    "integration_preview",
+    "integration_regenerate",
+    "integration_update",
+    "refuse",
+    "triage_done",
+    "webhook_sample",
+]
