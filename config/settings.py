@@ -133,7 +133,8 @@ ATOMIC_REQUESTS = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# The lock backend first: a locked account or client is refused before any password is checked (orgs/throttling.py).
+AUTHENTICATION_BACKENDS = ["orgs.throttling.SignInLockBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -144,6 +145,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 INVITATION_MAX_AGE_DAYS = env.int("FIREBREAK_INVITATION_MAX_AGE_DAYS", default=7)
+
+# --- Throttling: sign-in, account e-mails, API (docs/security.md; orgs/throttling.py, orgs/api/throttles.py) ---
+# Counted in CACHES (Redis with REDIS_URL, so all processes count together). Per IP means per REMOTE_ADDR (an
+# IPv6 client per /64): behind a proxy the server must take the client's address from the proxy's header.
+# SIGNIN_FAILURES_PER_ACCOUNT refused sign-ins on one address within SIGNIN_FAILURE_WINDOW_MINUTES lock it for
+# SIGNIN_LOCK_MINUTES, doubled at each new lock within a day up to SIGNIN_LOCK_MAX_MINUTES; a password reset
+# lifts it. SIGNIN_FAILURES_PER_IP from one client lock that client the same way, whatever accounts it tried.
+SIGNIN_FAILURES_PER_ACCOUNT = env.int("FIREBREAK_SIGNIN_FAILURES_PER_ACCOUNT", default=5)
+SIGNIN_FAILURES_PER_IP = env.int("FIREBREAK_SIGNIN_FAILURES_PER_IP", default=30)
+SIGNIN_FAILURE_WINDOW_MINUTES = env.int("FIREBREAK_SIGNIN_FAILURE_WINDOW_MINUTES", default=15)
+SIGNIN_LOCK_MINUTES = env.int("FIREBREAK_SIGNIN_LOCK_MINUTES", default=15)
+SIGNIN_LOCK_MAX_MINUTES = env.int("FIREBREAK_SIGNIN_LOCK_MAX_MINUTES", default=240)
+# E-mails a stranger can make the app send, per ACCOUNT_EMAIL_WINDOW_MINUTES: to one address, and asked by one client.
+ACCOUNT_EMAIL_WINDOW_MINUTES = env.int("FIREBREAK_ACCOUNT_EMAIL_WINDOW_MINUTES", default=60)
+PASSWORD_RESET_EMAILS_PER_ADDRESS = env.int("FIREBREAK_PASSWORD_RESET_EMAILS_PER_ADDRESS", default=3)
+PASSWORD_RESET_EMAILS_PER_IP = env.int("FIREBREAK_PASSWORD_RESET_EMAILS_PER_IP", default=20)
+INVITATION_EMAILS_PER_ADDRESS = env.int("FIREBREAK_INVITATION_EMAILS_PER_ADDRESS", default=5)
+INVITATION_EMAILS_PER_IP = env.int("FIREBREAK_INVITATION_EMAILS_PER_IP", default=100)
+# REST API (/api/v1/), "<count>/<s|min|hour|day>": per API token, and per client for calls without a valid token.
+# Far above what a busy Terraform run sends; inbound alert endpoints have their own per-integration limits.
+API_RATE_LIMIT_TOKEN = env.str("FIREBREAK_API_RATE_LIMIT_TOKEN", default="1200/min")
+API_RATE_LIMIT_ANONYMOUS = env.str("FIREBREAK_API_RATE_LIMIT_ANONYMOUS", default="120/min")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -6,6 +6,7 @@ urlpatterns = [
     path("login/", views.AuditedLoginView.as_view(), name="login"),
     path("signup/", views.signup, name="signup"),
     path("profile/", profile_views.profile, name="profile"),
+    path("password_reset/", views.ThrottledPasswordResetView.as_view(), name="password_reset"),
     path("password_change/", views.AuditedPasswordChangeView.as_view(), name="password_change"),
     path(
         "reset/<uidb64>/<token>/",

@@ -1,9 +1,11 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
 
 from core import limits
 from core.fields import BoundedDateField, BoundedDateTimeField
 from core.timefmt import time_zone_choices
+from orgs import throttling
 from orgs.models import ApiTokenRole, MembershipRole
 
 
@@ -12,9 +14,40 @@ class EmailAuthenticationForm(AuthenticationForm):
         max_length=254, label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
+    signin_lock: throttling.SignInLock | None = None
+
     def clean_username(self) -> str:
         # Accounts are stored with lowercased emails; people type them in any case.
         return self.cleaned_data["username"].lower()
+
+    def get_invalid_login_error(self) -> ValidationError:
+        """A lock's message when the account or the client is locked (by earlier failures or by this one, which
+        authenticate() has just counted), else Django's "enter a correct email and password"."""
+        email = self.cleaned_data.get("username", "")
+        self.signin_lock = throttling.signin_lock_get(email=email, ip=throttling.client_address(self.request))
+        if self.signin_lock is not None:
+            return ValidationError(self.signin_lock.message, code="locked")
+        return super().get_invalid_login_error()
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's password reset, sending at most PASSWORD_RESET_EMAILS_PER_ADDRESS e-mails to one address and
+    PASSWORD_RESET_EMAILS_PER_IP for one client an hour; past that a form error that reads the same whether
+    or not an account has the address."""
+
+    def __init__(self, *args: object, client_address: str | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.client_address = client_address
+        self.retry_after: int | None = None
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        try:
+            throttling.password_reset_email_allow(email=email, ip=self.client_address)
+        except throttling.RateLimited as exc:
+            self.retry_after = exc.retry_after
+            raise ValidationError(exc.messages[0], code="rate_limited") from exc
+        return email
 
 
 class ProfileForm(forms.Form):

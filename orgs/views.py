@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import LoginView, PasswordChangeView, PasswordResetConfirmView
+from django.contrib.auth.views import LoginView, PasswordChangeView, PasswordResetConfirmView, PasswordResetView
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.forms import Form
@@ -31,6 +31,7 @@ from orgs.forms import (
     SignupForm,
     TeamForm,
     TeamMemberForm,
+    ThrottledPasswordResetForm,
 )
 from orgs.models import User
 from orgs.permissions import ADMIN, assignable_roles, can_assign_role, role_required
@@ -160,7 +161,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 class AuditedLoginView(LoginView):
-    """Django's sign-in by email, with each sign-in and each refused attempt on an account in its orgs' audit logs."""
+    """Django's sign-in by email, with each sign-in in its orgs' audit logs. Refused attempts are audited and
+    counted by the `user_login_failed` receiver (orgs.actions.users); past the limits the account or the
+    client is locked (orgs/throttling.py) and the page answers 429 with the lock's message and Retry-After."""
 
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
@@ -171,10 +174,29 @@ class AuditedLoginView(LoginView):
         return response
 
     def form_invalid(self, form: Form) -> HttpResponse:
-        email = form.cleaned_data.get("username", "") if hasattr(form, "cleaned_data") else ""
-        if email and form.data.get("password"):
-            actions.user_sign_in_failed(email=email, ip_address=self.request.META.get("REMOTE_ADDR") or None)
-        return super().form_invalid(form)
+        response = super().form_invalid(form)
+        lock = getattr(form, "signin_lock", None)
+        if lock is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(lock.seconds)
+        return response
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's password reset by e-mail, limited per address and per client (429 with a form error past the
+    limits, which read the same whether or not an account has the address)."""
+
+    form_class = ThrottledPasswordResetForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "client_address": self.request.META.get("REMOTE_ADDR") or None}
+
+    def form_invalid(self, form: Form) -> HttpResponse:
+        response = super().form_invalid(form)
+        if getattr(form, "retry_after", None):
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
 
 
 class AuditedPasswordChangeView(PasswordChangeView):
@@ -219,6 +241,7 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
 def invitation_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     roles = assignable_roles(request.membership.role)
     form = InvitationForm(request.POST, roles=roles)
+    retry_after = None
     if form.is_valid():
         try:
             invitation = actions.invitation_create(
@@ -226,6 +249,7 @@ def invitation_create(request: HttpRequest, org_slug: str) -> HttpResponse:
             )
         except ValidationError as exc:
             form_add_validation_error(form, exc)
+            retry_after = getattr(exc, "retry_after", None)  # throttling.RateLimited: 429, as the API answers
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("orgs:member-list", org_slug=org_slug)
@@ -236,7 +260,10 @@ def invitation_create(request: HttpRequest, org_slug: str) -> HttpResponse:
         "assignable_roles": roles,
         "can_manage": True,
     }
-    return render(request, "orgs/member_list.html", context, status=400)
+    response = render(request, "orgs/member_list.html", context, status=429 if retry_after else 400)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_POST

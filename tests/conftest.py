@@ -81,6 +81,15 @@ def enqueued(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) ->
     _forget_pending_flags()
 
 
+@pytest.fixture(autouse=True)
+def throttles_forgotten() -> None:
+    """Rate limits and sign-in locks (orgs/throttling.py) live in the cache, which outlives a test: each test
+    starts with none, whatever earlier tests of the process counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def published(monkeypatch: pytest.MonkeyPatch) -> list[DomainEvent]:
     """Every domain event published during the test, in order; the app's subscribers still run."""

@@ -28,6 +28,7 @@ ERROR_REFS = {
     "404": "NotFound",
     "413": "ContentTooLarge",
     "415": "UnsupportedMediaType",
+    "429": "TooManyRequests",
 }
 
 
@@ -44,21 +45,21 @@ def statuses(schema: dict, path: str, method: str) -> list[str]:
     ("path", "method", "expected"),
     [
         # A list any token reads: 404 for a page past the end, no 403.
-        ("teams/", "get", ["200", "400", "401", "404"]),
+        ("teams/", "get", ["200", "400", "401", "404", "429"]),
         # A write with a JSON body, admin only.
-        ("teams/", "post", ["201", "400", "401", "403", "413", "415"]),
-        ("teams/{slug}/", "get", ["200", "400", "401", "404"]),
-        ("teams/{slug}/", "delete", ["204", "400", "401", "403", "404"]),
+        ("teams/", "post", ["201", "400", "401", "403", "413", "415", "429"]),
+        ("teams/{slug}/", "get", ["200", "400", "401", "404", "429"]),
+        ("teams/{slug}/", "delete", ["204", "400", "401", "403", "404", "429"]),
         # Reads only admin tokens may make.
-        ("audit-events/", "get", ["200", "400", "401", "403", "404"]),
+        ("audit-events/", "get", ["200", "400", "401", "403", "404", "429"]),
         # Revoking answers the revoked token.
-        ("api-tokens/{id}/", "delete", ["200", "400", "401", "403", "404"]),
+        ("api-tokens/{id}/", "delete", ["200", "400", "401", "403", "404", "429"]),
         # Responder tokens work incidents; viewers get 403 on writes only.
-        ("incidents/{number}/transition/", "post", ["200", "400", "401", "403", "404", "413", "415"]),
-        ("incidents/{number}/timeline/", "get", ["200", "400", "401", "404"]),
+        ("incidents/{number}/transition/", "post", ["200", "400", "401", "403", "404", "413", "415", "429"]),
+        ("incidents/{number}/timeline/", "get", ["200", "400", "401", "404", "429"]),
         # Not paginated and no path parameter: nothing to be 404.
-        ("analytics/summary/", "get", ["200", "400", "401"]),
-        ("services/export/", "get", ["200", "400", "401", "404"]),
+        ("analytics/summary/", "get", ["200", "400", "401", "429"]),
+        ("services/export/", "get", ["200", "400", "401", "404", "429"]),
     ],
 )
 def test_routes_document_the_errors_they_answer(schema, path, method, expected):
@@ -78,6 +79,18 @@ def test_every_error_response_carries_the_one_error_body(schema):
     assert [body["content"] for body in [*schema["components"]["responses"].values(), *declared]] == [
         {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     ] * (len(schema["components"]["responses"]) + len(declared))
-    assert all({"400", "401"} <= set(op["responses"]) for op in operations)
+    assert all({"400", "401", "429"} <= set(op["responses"]) for op in operations)
     detail = schema["components"]["schemas"]["ErrorDetail"]
     assert (detail["required"], sorted(detail["properties"])) == (["code", "fields", "message", "status"],) * 2
+
+
+def test_every_operation_documents_its_rate_limit_with_retry_after(schema):
+    operations = [op for item in schema["paths"].values() for op in item.values()]
+
+    assert {op["responses"]["429"]["$ref"] for op in operations} == {"#/components/responses/TooManyRequests"}
+    assert schema["components"]["responses"]["TooManyRequests"]["headers"] == {
+        "Retry-After": {
+            "description": "Seconds to wait before the next request counts against a fresh budget.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from orgs import throttling
 from orgs.actions.audit import audit_record
 from orgs.actions.users import _password_validate
 from orgs.models import Invitation, Membership, MembershipRole, Organization, User
@@ -24,7 +25,9 @@ def invitation_accept_url(invitation: Invitation) -> str:
 
 @transaction.atomic
 def invitation_create(*, organization: Organization, email: str, role: str, actor: Actor) -> Invitation:
-    """Invite someone by email; the signed link is emailed after commit."""
+    """Invite someone by email; the signed link is emailed after commit. At most INVITATION_EMAILS_PER_ADDRESS
+    invitations to one address and INVITATION_EMAILS_PER_IP from one client an hour (RateLimited past them:
+    revoking and inviting again must not turn into mail bombing)."""
     from orgs import tasks
 
     email = User.objects.normalize_email(email).strip().lower()
@@ -34,6 +37,7 @@ def invitation_create(*, organization: Organization, email: str, role: str, acto
         raise ValidationError({"email": f"{email} is already a member of {organization.name}."})
     if Invitation.objects.for_org(organization).filter(email=email, accepted_at=None, revoked_at=None).exists():
         raise ValidationError({"email": f"{email} already has a pending invitation. Revoke it to send a new one."})
+    throttling.invitation_email_allow(email=email, ip=actor.ip_address)
     invitation = Invitation.objects.create(organization=organization, email=email, role=role, invited_by=actor.user)
     audit_record(
         organization=organization,

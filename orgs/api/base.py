@@ -1,12 +1,14 @@
-"""Base classes every API viewset uses: the org comes from the token and scopes every queryset."""
+"""Base classes every API viewset uses: the org comes from the token and scopes every queryset; every call
+counts against its token's or its address's rate limit (orgs/api/throttles.py)."""
 
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from rest_framework import serializers, viewsets
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 
+from orgs.api.throttles import AnonymousRateThrottle, TokenRateThrottle
 from orgs.models import MembershipRole, Organization
 from orgs.tenancy import Actor
 
@@ -21,6 +23,7 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
     write_role: ClassVar[str] = MembershipRole.ADMIN
     read_role: ClassVar[str] = MembershipRole.VIEWER
     action_roles: ClassVar[dict[str, str]] = {}
+    throttle_classes = (TokenRateThrottle, AnonymousRateThrottle)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -36,6 +39,23 @@ class OrgScopedViewSet(viewsets.GenericViewSet):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         request.organization = request.auth.organization
+
+    def perform_authentication(self, request: Request) -> None:
+        """Authenticate, then count the call before anything may refuse it: a call with no or a wrong token
+        (401) or too low a role (403) spends its budget too (DRF would check the throttles last)."""
+        try:
+            super().perform_authentication(request)
+        finally:
+            self.check_throttles(request)
+            request.throttles_checked = True
+
+    def check_throttles(self, request: Request) -> None:
+        """Each budget once per call (the first check, from perform_authentication); a 429 names the limit."""
+        if getattr(request, "throttles_checked", False):
+            return
+        for throttle in self.get_throttles():
+            if not throttle.allow_request(request, self):
+                raise exceptions.Throttled(wait=throttle.wait(), detail=throttle.describe())
 
     @property
     def organization(self) -> Organization:

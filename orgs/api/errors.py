@@ -9,6 +9,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from orgs.throttling import RateLimited
+
 MESSAGES = {
     400: "The request is invalid.",
     401: "Authentication is required.",
@@ -57,8 +59,13 @@ def _from_django_validation_error(exc: DjangoValidationError) -> exceptions.Vali
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """Map every API error, including Django's ValidationError raised by actions, to one shape."""
-    if isinstance(exc, DjangoValidationError):
+    """Map every API error, including Django's ValidationError raised by actions, to one shape (an action's
+    RateLimited is a 429 with Retry-After, like the API's own rate limits)."""
+    if isinstance(exc, RateLimited):
+        throttled = exceptions.Throttled(detail=exc.messages[0])
+        throttled.wait = exc.retry_after  # DRF's handler sends it as Retry-After
+        exc = throttled
+    elif isinstance(exc, DjangoValidationError):
         exc = _from_django_validation_error(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -11,7 +11,7 @@ orgs/api/errors.py:
 - 404 on routes with path parameters (no such object in the token's org) and on paginated lists (a page
   past the end, an invalid cursor);
 - 413 and 415 on routes with a body: over the parser's size limit, or not a documented media type;
-- 429 on routes with a throttle.
+- 429 on routes with a throttle (every /api/v1/ route: orgs/api/throttles.py), with its `Retry-After` header.
 
 A route that answers something more says so with `@extend_schema(responses={..., code: error_response(code)})`.
 """
@@ -38,6 +38,15 @@ ERRORS = {
     413: ("ContentTooLarge", "The request body is too large."),
     415: ("UnsupportedMediaType", "Unsupported media type: send the documented Content-Type."),
     429: ("TooManyRequests", "Too many requests: retry after the Retry-After header's seconds."),
+}
+# Headers an error response carries, by status.
+ERROR_HEADERS = {
+    429: {
+        "Retry-After": {
+            "description": "Seconds to wait before the next request counts against a fresh budget.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
 }
 PAGING = {"page", "cursor"}  # an invalid value is DRF's 404 "Invalid page" / "Invalid cursor"
 LOWEST_TOKEN_ROLE_RANK = min(ROLE_RANK[role] for role in ApiTokenRole.values)
@@ -66,6 +75,7 @@ class AutoSchema(openapi.AutoSchema):
             error = self.resolve_serializer(ErrorSerializer, "response")
             component.schema = {
                 "description": description,
+                **({"headers": ERROR_HEADERS[code]} if code in ERROR_HEADERS else {}),
                 "content": {"application/json": {"schema": error.ref}},
             }
             self.registry.register(component)
