@@ -18,7 +18,7 @@ def encryption_keys_check(app_configs: Any = None, **kwargs: Any) -> list[checks
         checks.Error(
             problem,
             hint=(
-                "Generate a key with `python -c \"from cryptography.fernet import Fernet; "
+                'Generate a key with `python -c "from cryptography.fernet import Fernet; '
                 'print(Fernet.generate_key().decode())"` and set FIREBREAK_ENCRYPTION_KEYS '
                 "(docs/security.md, Secrets)."
             ),

@@ -69,7 +69,9 @@ def _fernet(key_list: tuple[str, ...]) -> MultiFernet:
     try:
         return MultiFernet([Fernet(key.encode()) for key in key_list])
     except (ValueError, TypeError) as exc:
-        raise ImproperlyConfigured(f"{SETTING} holds a value that is not a Fernet key (32 url-safe base64 bytes).") from exc
+        raise ImproperlyConfigured(
+            f"{SETTING} holds a value that is not a Fernet key (32 url-safe base64 bytes)."
+        ) from exc
 
 
 def _primary(key_list: tuple[str, ...]) -> Fernet:
