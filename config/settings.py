@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import environ
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 from config.logging import logging_config
@@ -339,15 +340,51 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-# --- Security ---------------------------------------------------------------------------------
+# --- Headers and production settings (docs/security.md, "Headers and production settings") -------
+# Production is served over https by a TLS-terminating proxy that sets X-Forwarded-Proto; a developer's
+# machine (FIREBREAK_DEV, DJANGO_DEBUG) serves plain http on localhost. DJANGO_SECURE_COOKIES=false says a
+# deployment is served over plain http: then no secure cookies, no redirect to https and no HSTS.
+HTTPS = not DEBUG and env.bool("DJANGO_SECURE_COOKIES", default=not DEV)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=HTTPS)
+# The container's health checks probe plain http from inside (docker-compose.yml).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preloading commits the whole registered domain to https in every browser, for months: its owner's call,
+# not the app's. Off unless DJANGO_HSTS_PRELOAD=true, and check --deploy's reminder (W021) silenced.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEV)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Scripts only from our own static files: no inline script, no eval (htmx's allowEval is off in base.html).
+# Styles allow inline style="" attributes (timeline bars and shares are positioned by the server). Websockets
+# go to the page's own host: core.middleware.SameOriginWebsocketMiddleware adds ws(s)://<host> per request.
+INSTALLED_APPS.append("csp")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1, "core.middleware.SameOriginWebsocketMiddleware")
+# Signed-in pages and API answers carry personal data: `Cache-Control: no-store` (core.middleware).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, "core.middleware.NoStoreMiddleware"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF, csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
 
 # --- Encryption at rest (core/crypto.py; docs/security.md, "Secrets") ------------------------------
 # Comma-separated Fernet keys: the first encrypts, all decrypt (rotation: `manage.py encryption_rotate`).

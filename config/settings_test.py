@@ -14,8 +14,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The test client speaks plain http: no secure cookies, no redirect to https, no HSTS.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
 ALLOWED_HOSTS = ["*"]
 # The suite's local receivers (webhooks, chat, the Twilio-style API) listen on loopback: allowed the way an
 # operator allows an internal server. The guard's own tests set it back to [].

@@ -15,13 +15,18 @@ is answered here too: 413 with the limit in the message (Django would raise whil
 It is also the safety net for a value the database refuses (`django.db.DataError`: a string longer than
 its column, a number out of range) that validation let through: that is answered as a 400 too and logged
 as an error, since it means a form or serializer lacks a bound.
+
+Two response headers are set here too (docs/security.md, "Headers and production settings"):
+`NoStoreMiddleware` keeps signed-in pages and API answers out of every cache, and
+`SameOriginWebsocketMiddleware` lets the Content-Security-Policy connect the page's websockets to its own
+host only.
 """
 
 import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -91,3 +96,48 @@ class RejectUnsafeInputMiddleware:
             return None
         logger.error("the database refused a value validation let through", exc_info=exception)
         return bad_request(request, DATA_ERROR_MESSAGE)
+
+
+# Routes that set their own caching: public calendar feeds (private, max-age=300) and static files.
+CACHE_EXEMPT_PREFIXES = ("/calendar/",)
+API_PREFIX = "/api/v1/"
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer for a signed-in person and on every API answer: they carry
+    personal data that no browser, proxy or back button may keep. Anonymous pages, health checks, static files
+    and calendar feeds keep their own caching."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        path = request.path_info
+        if path.startswith((*CACHE_EXEMPT_PREFIXES, "/" + settings.STATIC_URL.lstrip("/"))):
+            return response
+        user = getattr(request, "user", None)
+        personal = path.startswith(API_PREFIX) or (user is not None and user.is_authenticated)
+        if personal and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "no-store"
+        return response
+
+
+class SameOriginWebsocketMiddleware:
+    """Add the page's own websocket origin (ws://host, wss://host behind https) to the CSP's connect-src: live
+    pages reach Channels there, and a script cannot open a websocket anywhere else."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return response
+        origin = f"{'wss' if request.is_secure() else 'ws'}://{host}"
+        update = dict(getattr(response, "_csp_update", None) or {})
+        update["connect-src"] = [*update.get("connect-src", []), origin]
+        response._csp_update = update  # read by csp.middleware.CSPMiddleware
+        return response

@@ -1,7 +1,11 @@
 """Playwright driving Debian's Chromium: against pytest-django's live server (WSGI, no websockets) or,
-for the live tests, against the real ASGI app served by daphne on PostgreSQL and Redis (`server`)."""
+for the live tests, against the real ASGI app served by daphne on PostgreSQL and Redis (`server`).
+
+Every browser context a test opens (through `page` or `browser.new_context`) listens for Content-Security-Policy
+violations and console errors; closing it with any recorded fails the test (docs/security.md)."""
 
 import os
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,8 +38,99 @@ ARGS = [
 ]
 
 
+# Injected before any script of every page: each `securitypolicyviolation` is kept in window and also reported
+# as a console error, which reaches the test even when the page has navigated away since.
+VIOLATION_LISTENER = """
+window.__securityPolicyViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  const text = "securitypolicyviolation " + JSON.stringify({
+    directive: event.effectiveDirective, blocked: event.blockedURI, source: event.sourceFile,
+    line: event.lineNumber, sample: event.sample,
+  });
+  window.__securityPolicyViolations.push(text);
+  console.error(text);
+}, true);
+"""
+
+
+# Console errors that are the browser or htmx reporting an outcome a test provokes and asserts on itself, not a
+# fault of the page: a 4xx answer (another org's page, a viewer's refused edit, a conflicting save; a 5xx still
+# fails), and a websocket that cannot connect (the test stopped or restarted the server, refused a non-member, or
+# runs on pytest-django's WSGI live server, which serves no websockets). Live pushes are the same for every
+# viewer, so htmx notes a pushed fragment whose row this viewer's page does not show.
+EXPECTED_CONSOLE_ERRORS = re.compile(
+    r"Failed to load resource: the server responded with a status of 4\d\d "
+    r"|Response Status Error Code 4\d\d from "
+    r"|WebSocket connection to '[^']*' failed: "
+    r"|htmx:oobErrorNoTarget, "
+)
+HTMX_WEBSOCKET_ERROR = "[object Event]"  # htmx logging its htmx:wsError event: a websocket that failed, as above
+
+
+def unexpected(message) -> bool:
+    """A console error no test provokes on purpose: a script error, a CSP violation, a 5xx, anything else."""
+    if message.type != "error" or EXPECTED_CONSOLE_ERRORS.match(message.text):
+        return False
+    return not (message.text == HTMX_WEBSOCKET_ERROR and "/django_htmx/" in message.location.get("url", ""))
+
+
+class PageProblems(AssertionError):
+    """A page hit the Content-Security-Policy, logged a console error or threw."""
+
+
+def recorded_violations(page) -> list[str]:
+    """The violations the listener kept in the page's window (none from a page that crashed or is closing)."""
+    try:
+        return page.evaluate("window.__securityPolicyViolations || []")
+    except Exception:  # the page has nothing more to say
+        return []
+
+
+class GuardedBrowser:
+    """The browser, whose every new context records CSP violations, console errors and uncaught exceptions, and
+    fails when closed with any (`page.context.close()` included: it is the same object)."""
+
+    def __init__(self, browser: object) -> None:
+        self._browser = browser
+        self.unclosed: list[tuple[object, list[str]]] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._browser, name)
+
+    def new_context(self, **options: object) -> object:
+        context = self._browser.new_context(**options)
+        problems: list[str] = []
+        context.add_init_script(script=VIOLATION_LISTENER)
+
+        def console(message) -> None:
+            if unexpected(message):
+                problems.append(f"console error: {message.text} ({message.location.get('url')})")
+
+        context.on("console", console)
+        context.on("weberror", lambda error: problems.append(f"uncaught: {error.error}"))
+        close = context.close
+
+        def guarded_close(**close_options: object) -> None:
+            for page in context.pages:  # a round trip per page also delivers the console messages still in flight
+                problems.extend(
+                    f"console error: {text} ({page.url})"
+                    for text in recorded_violations(page)
+                    if not any(text in seen for seen in problems)
+                )
+            close(**close_options)
+            self.unclosed = [entry for entry in self.unclosed if entry[0] is not context]
+            if problems:
+                found = list(dict.fromkeys(problems))
+                problems.clear()
+                raise PageProblems("the browser reported:\n" + "\n".join(found))
+
+        context.close = guarded_close
+        self.unclosed.append((context, problems))
+        return context
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[GuardedBrowser]:
     if not Path(CHROMIUM).exists():
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail(f"Chromium not found at {CHROMIUM}")
@@ -43,9 +138,12 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+        guarded = GuardedBrowser(playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS))
+        yield guarded
+        left = [problem for _, problems in guarded.unclosed for problem in problems]
+        guarded.close()
+        if left:
+            raise PageProblems("a browser context never closed reported:\n" + "\n".join(dict.fromkeys(left)))
 
 
 @pytest.fixture

@@ -1,0 +1,48 @@
+/* Firebreak's small page behaviours, declared in the markup with data attributes (the Content-Security-Policy
+ * allows no inline script and no on*= handler: docs/security.md, "Headers and production settings"):
+ *   <button data-copy="element-id">         copies that element's text to the clipboard, then says "Copied"
+ *   <form data-confirm="Question?">          asks before submitting; Cancel keeps the form unsent
+ *   <span data-browser-zone>                 shows this browser's time zone
+ *   <a href="/" data-history-back>           goes back in the browser's history (the href when there is none)
+ * Loaded on every page by base.html; listeners are delegated from the document, so content htmx swaps in works
+ * too. No dependency, no build step.
+ */
+(() => {
+  "use strict";
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    const source = document.getElementById(button.dataset.copy);
+    if (!source || !navigator.clipboard) return;
+    const label = button.dataset.copyLabel || (button.dataset.copyLabel = button.textContent);
+    navigator.clipboard.writeText(source.textContent).then(() => {
+      button.textContent = "Copied";
+      setTimeout(() => { button.textContent = label; }, 2000);
+    });
+  });
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest("a[data-history-back]");
+    if (!link || window.history.length < 2) return;
+    event.preventDefault();
+    window.history.back();
+  });
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest && event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+
+  function showBrowserZone(root) {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "unknown";
+    root.querySelectorAll("[data-browser-zone]").forEach((element) => { element.textContent = zone; });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", () => showBrowserZone(document));
+  } else {
+    showBrowserZone(document);
+  }
+  document.addEventListener("htmx:afterSettle", (event) => showBrowserZone(event.target));
+})();
