@@ -32,7 +32,8 @@ from django.conf import settings
 from django.test import Client, override_settings
 answers = []
 # No collectstatic here: pages link static files by their plain names instead of the manifest's.
-plain_static = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+plain_static = {**settings.STORAGES, "staticfiles": plain}
 for path, headers in json.loads(sys.argv[1]):
     with override_settings(STORAGES=plain_static):
         response = Client(raise_request_exception=True).get(path, headers=headers)
