@@ -310,16 +310,16 @@ class GuardedBackend(httpcore.SyncBackend):
             raise
         except OutboundError as exc:
             raise httpcore.ConnectError(exc.message.removeprefix("Could not connect: ")) from exc
-        failure: Exception | None = None
-        for address in addresses[:MAX_ADDRESSES_TRIED]:
+        tried = addresses[:MAX_ADDRESSES_TRIED]
+        for n, address in enumerate(tried, start=1):
             try:
                 stream = super().connect_tcp(address, port, _remaining(timeout), local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                failure = exc
+            except (httpcore.ConnectError, httpcore.ConnectTimeout):
+                if n == len(tried):
+                    raise
                 continue
             return _BoundedStream(stream)
-        assert failure is not None
-        raise failure
+        raise httpcore.ConnectError(f"{host} has no address")  # checked_addresses never answers with none
 
 
 class GuardedTransport(httpx.HTTPTransport):
