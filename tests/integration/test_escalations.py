@@ -197,6 +197,11 @@ def test_killed_worker_and_flushed_redis_lose_no_page_and_double_none(org, recei
     stack.beat()
     groups = [trigger(integration, f"disk-{n}") for n in range(5)]
     wait_for(lambda: receiver.paths()["/ana"] == 5, 30, "Ana's five pages")
+    # (and recorded: a kill between a page's arrival and its row's "sent" is the stuck-delivery case, which the
+    # notification sweeper's own tests cover; this one is about the steps the broker held)
+    wait_for(
+        lambda: Notification.objects.filter(alert_group__in=groups, status="sent").count() == 5, 30, "Ana's pages sent"
+    )
 
     # When the worker dies without warning and Redis loses every message it held
     os.kill(worker.pid, signal.SIGKILL)
