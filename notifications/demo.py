@@ -42,7 +42,7 @@ def _history(organization: Organization, user, email: ContactMethod, chat: Conta
             3 * 1440,
         ),
         ("demo:page:1", NotificationReason.PAGE, email, title, NotificationStatus.SENT, 1, "", 95),
-        ("demo:page:2", NotificationReason.PAGE, chat, title, NotificationStatus.FAILED, 6, "HTTP 404: no_service", 90),
+        ("demo:page:2", NotificationReason.PAGE, chat, title, NotificationStatus.FAILED, 6, "HTTP 404", 90),
         ("demo:page:3", NotificationReason.PAGE, chat, title, NotificationStatus.CANCELED, 0, "", 40),
         (
             "demo:handoff",
