@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "oncall",
     "notifications",
     "ticketing",
+    "statuspage",
     "retros",
 ]
 

@@ -12,7 +12,17 @@ if TYPE_CHECKING:
 # orgs.models.OrgOwnedModel; tests/orgs/test_tenancy.py fails otherwise.
 GLOBAL_MODELS = frozenset({"orgs.User", "orgs.Organization", "orgs.Membership"})
 
-FIREBREAK_APPS = ("orgs", "services", "incidents", "alerting", "oncall", "notifications", "ticketing", "retros")
+FIREBREAK_APPS = (
+    "orgs",
+    "services",
+    "incidents",
+    "alerting",
+    "oncall",
+    "notifications",
+    "ticketing",
+    "statuspage",
+    "retros",
+)
 
 
 @dataclass(frozen=True)
