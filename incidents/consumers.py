@@ -4,7 +4,7 @@ from channels.db import database_sync_to_async
 
 from core import safejson
 from incidents import live, selectors
-from orgs.live import MemberConsumer, member_organization_id
+from orgs.live import MemberConsumer
 
 
 class IncidentTimelineConsumer(MemberConsumer):
@@ -45,13 +45,7 @@ class IncidentListConsumer(MemberConsumer):
     """The org's incident list at /ws/o/<org_slug>/incidents/: new incidents and status changes."""
 
     async def connect(self) -> None:
-        organization_id = await database_sync_to_async(member_organization_id)(
-            user=self.scope.get("user"), org_slug=self.scope["url_route"]["kwargs"]["org_slug"]
-        )
-        if organization_id is None:
-            await self.close(code=4404)
-            return
-        await self.join(live.org_incidents_group(organization_id), organization_id=organization_id)
+        await self.join_org(live.org_incidents_group)
 
     async def incident_row(self, event: dict) -> None:
         await self.send(text_data=event["html"])

@@ -7,6 +7,7 @@ code 4403, so a removed member stops receiving the org's pushes at once, not at 
 """
 
 import logging
+from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -77,6 +78,17 @@ class MemberConsumer(AsyncWebsocketConsumer):
             await self.close(code=REVOKED_CLOSE_CODE)
             return
         await self.accept()
+
+    async def join_org(self, group_for: Callable[[int], str]) -> None:
+        """Join `group_for(org id)` of the org in the URL (/ws/o/<org_slug>/…), or close with 4404 for anyone who
+        is not signed in as its member (refused like an unknown org)."""
+        organization_id = await database_sync_to_async(member_organization_id)(
+            user=self.scope.get("user"), org_slug=self.scope["url_route"]["kwargs"]["org_slug"]
+        )
+        if organization_id is None:
+            await self.close(code=4404)
+            return
+        await self.join(group_for(organization_id), organization_id=organization_id)
 
     async def disconnect(self, code: int) -> None:
         for name in getattr(self, "live_groups", []):
