@@ -52,6 +52,7 @@ from tests.notifications import tenancy_rows as notifications_rows
 from tests.oncall import tenancy_rows as oncall_rows
 from tests.retros import analytics_tenancy_rows as analytics_rows
 from tests.retros import tenancy_rows as retros_rows
+from tests.statuspage import tenancy_rows as statuspage_rows
 from tests.ticketing import tenancy_rows as ticketing_rows
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ class OrgA:
 
 
 # Apps that keep their org A rows and lookups next to their own tests.
-EXTENSIONS = (oncall_rows, notifications_rows, ticketing_rows, retros_rows, analytics_rows)
+EXTENSIONS = (oncall_rows, notifications_rows, ticketing_rows, statuspage_rows, retros_rows, analytics_rows)
 
 
 # basename of a router registration -> URL kwargs naming one of org A's objects.

@@ -1,0 +1,68 @@
+"""The statuspage app's models: pages (pages, components, public incidents, maintenance), subscribers and
+stakeholder updates, one module each, re-exported here."""
+
+from statuspage.models.pages import (
+    LOGO_MAX_BYTES,
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    LogoContentType,
+    Maintenance,
+    MaintenanceComponent,
+    MaintenanceStatus,
+    MaintenanceUpdate,
+    PublicIncident,
+    PublicIncidentComponent,
+    PublicIncidentImpact,
+    PublicIncidentStatus,
+    PublicUpdate,
+    PublicUpdateComponent,
+    StatusPage,
+    StatusPageViewer,
+)
+from statuspage.models.stakeholders import (
+    Audience,
+    AudienceKind,
+    StakeholderDelivery,
+    StakeholderDeliveryStatus,
+    StakeholderTemplate,
+    StakeholderUpdate,
+)
+from statuspage.models.subscribers import (
+    Subscriber,
+    SubscriberComponent,
+    SubscriberNotice,
+    SubscriberNoticeKind,
+    SubscriberNoticeStatus,
+)
+
+__all__ = [
+    "LOGO_MAX_BYTES",
+    "Audience",
+    "AudienceKind",
+    "Component",
+    "ComponentGroup",
+    "ComponentStatus",
+    "LogoContentType",
+    "Maintenance",
+    "MaintenanceComponent",
+    "MaintenanceStatus",
+    "MaintenanceUpdate",
+    "PublicIncident",
+    "PublicIncidentComponent",
+    "PublicIncidentImpact",
+    "PublicIncidentStatus",
+    "PublicUpdate",
+    "PublicUpdateComponent",
+    "StakeholderDelivery",
+    "StakeholderDeliveryStatus",
+    "StakeholderTemplate",
+    "StakeholderUpdate",
+    "StatusPage",
+    "StatusPageViewer",
+    "Subscriber",
+    "SubscriberComponent",
+    "SubscriberNotice",
+    "SubscriberNoticeKind",
+    "SubscriberNoticeStatus",
+]

@@ -1,0 +1,68 @@
+"""Org A's rows of the statuspage app for tests/orgs/test_tenancy.py, and the lookups naming them.
+
+`build(a)` runs at the end of the org_a fixture and returns objects stored in `a.extra`; the lookups
+read them back from there (`a.extra["..."]`). Public pages (/status/...) are not under /o/<org>/ and are
+walked by tests/statuspage/test_public*.py instead.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.factories import (
+    AudienceFactory,
+    ComponentFactory,
+    ComponentGroupFactory,
+    MaintenanceComponentFactory,
+    MaintenanceFactory,
+    MaintenanceUpdateFactory,
+    PublicIncidentComponentFactory,
+    PublicIncidentFactory,
+    PublicUpdateComponentFactory,
+    PublicUpdateFactory,
+    StakeholderDeliveryFactory,
+    StakeholderTemplateFactory,
+    StakeholderUpdateFactory,
+    StatusPageFactory,
+    StatusPageViewerFactory,
+    SubscriberComponentFactory,
+    SubscriberFactory,
+    SubscriberNoticeFactory,
+)
+
+ROUTE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {}
+PAGE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {}
+
+
+def build(a: Any) -> dict[str, Any]:
+    """Create org A's rows of this app (every model the API or pages expose needs one)."""
+    org = a.organization
+    page = StatusPageFactory(organization=org, slug="acme-status", title="Acme status")
+    StatusPageViewerFactory(page=page, organization=org, user=a.second_member.user)
+    group = ComponentGroupFactory(page=page, organization=org, name="Acme core")
+    component = ComponentFactory(page=page, organization=org, group=group, service=a.service, name="Acme ledger")
+    public_incident = PublicIncidentFactory(page=page, organization=org, incident=a.incident, title="Acme ledger slow")
+    PublicIncidentComponentFactory(public_incident=public_incident, organization=org, component=component)
+    public_update = PublicUpdateFactory(public_incident=public_incident, organization=org, body="Acme is on it.")
+    PublicUpdateComponentFactory(public_update=public_update, organization=org, component=component)
+    maintenance = MaintenanceFactory(page=page, organization=org, title="Acme ledger upgrade")
+    MaintenanceComponentFactory(maintenance=maintenance, organization=org, component=component)
+    MaintenanceUpdateFactory(maintenance=maintenance, organization=org)
+    subscriber = SubscriberFactory(page=page, organization=org, email="subscriber@acme.test")
+    SubscriberComponentFactory(subscriber=subscriber, organization=org, component=component)
+    SubscriberNoticeFactory(subscriber=subscriber, organization=org)
+    audience = AudienceFactory(organization=org, name="Acme execs")
+    template = StakeholderTemplateFactory(organization=org, name="Acme exec brief")
+    update = StakeholderUpdateFactory(incident=a.incident, organization=org, template=template, author=a.owner.user)
+    StakeholderDeliveryFactory(update=update, organization=org, audience=audience)
+    return {
+        "status_page": page,
+        "component_group": group,
+        "component": component,
+        "public_incident": public_incident,
+        "public_update": public_update,
+        "maintenance": maintenance,
+        "subscriber": subscriber,
+        "audience": audience,
+        "stakeholder_template": template,
+        "stakeholder_update": update,
+    }
