@@ -85,3 +85,18 @@ class MaintenanceUpdatePosted(DomainEvent):
     page_id: int
     update_id: int
     status: str
+
+
+# --- public incidents (statuspage/subscribers.py, statuspage/actions) ---------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicUpdatePosted(DomainEvent):
+    """An update appeared on a public incident (from an external status update or written on the page):
+    subscribers are mailed (statuspage/subscribing)."""
+
+    name = "public_update.posted"
+    public_update_id: int
+    public_incident_id: int
+    page_id: int
+    status: str
