@@ -27,6 +27,7 @@ from statuspage.actions.pages import (
     status_page_update,
     subscriber_remove,
 )
+from statuspage.actions.public_edits import public_incident_edit
 
 __all__ = [
     "TRANSITIONS",
@@ -45,6 +46,7 @@ __all__ = [
     "maintenance_transition",
     "maintenance_update",
     "maintenance_update_post",
+    "public_incident_edit",
     "status_page_create",
     "status_page_delete",
     "status_page_logo_set",
