@@ -32,6 +32,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/notifications/", include("notifications.urls")),
     path("o/<slug:org_slug>/follow-ups/", include("ticketing.urls")),
     path("o/<slug:org_slug>/retros/", include("retros.urls")),
+    path("o/<slug:org_slug>/stakeholders/", include("statuspage.stakeholders.urls")),
     path("o/<slug:org_slug>/analytics/", include("retros.analytics.urls")),
     path("api/v1/", include("config.api_urls")),
     path("integrations/", include("alerting.inbound.urls")),

@@ -6,6 +6,7 @@ class StatuspageConfig(AppConfig):
     verbose_name = "Status pages"
 
     def ready(self) -> None:
-        from statuspage import subscribers
+        from statuspage import stakeholders, subscribers
 
         subscribers.register()
+        stakeholders.register()

@@ -207,10 +207,14 @@ def template_create(*, organization: Organization, actor: Actor, name: str, body
     """Add a template; `body` may use {incident.title}, {incident.number}, {incident.status},
     {incident.severity}, {incident.url} and {message}. ValidationError by field."""
     name = _name_free(organization=organization, model=StakeholderTemplate, name=name)
-    template = StakeholderTemplate.objects.create(
-        organization=organization, name=name, body=template_body_check(body)
+    template = StakeholderTemplate.objects.create(organization=organization, name=name, body=template_body_check(body))
+    _audit(
+        organization=organization,
+        actor=actor,
+        action="stakeholder_template.created",
+        target=template,
+        changes={"name": name},
     )
-    _audit(organization=organization, actor=actor, action="stakeholder_template.created", target=template, changes={"name": name})
     return template
 
 
@@ -243,7 +247,11 @@ def template_update(
 def template_delete(*, template: StakeholderTemplate, actor: Actor) -> None:
     """Remove a template (updates sent with it keep their text)."""
     _audit(
-        organization=template.organization, actor=actor, action="stakeholder_template.deleted", target=template, changes={}
+        organization=template.organization,
+        actor=actor,
+        action="stakeholder_template.deleted",
+        target=template,
+        changes={},
     )
     template.delete()
 

@@ -197,7 +197,9 @@ def deliveries_sweep(*, now: datetime | None = None) -> int:
         for row in StakeholderDelivery.objects.select_for_update(skip_locked=True).filter(stuck).order_by("pk")[:500]:
             if row.attempts >= max_attempts:
                 row.status = StakeholderDeliveryStatus.FAILED
-                row.last_error = (row.last_error or "The send did not finish") + f" (gave up after {row.attempts} attempts)"
+                row.last_error = (
+                    row.last_error or "The send did not finish"
+                ) + f" (gave up after {row.attempts} attempts)"
             else:
                 row.status = StakeholderDeliveryStatus.PENDING
                 redriven.append(row.pk)

@@ -46,7 +46,9 @@ class AudienceForm(SettingsForm):
             else:
                 del self.fields["emails"]
                 masked = actions.webhook_url_masked(audience.webhook_url)
-                self.fields["webhook_url"].help_text = f"Saved: {masked} Leave empty to keep it; paste a new URL to replace it."
+                self.fields[
+                    "webhook_url"
+                ].help_text = f"Saved: {masked} Leave empty to keep it; paste a new URL to replace it."
 
     def clean_webhook_url(self) -> str:
         url = self.cleaned_data.get("webhook_url", "").strip()
