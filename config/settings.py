@@ -278,6 +278,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "escalations-sweep": {"task": "oncall.tasks.escalations_sweep", "schedule": ONCALL_SWEEP_SECONDS},
     "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": ONCALL_SWEEP_SECONDS},
     "oncall-handoffs": {"task": "oncall.tasks.handoffs_notify", "schedule": 60.0},
+    # statuspage stakeholder updates: re-drive deliveries whose message was lost
+    "stakeholder-deliveries-sweep": {
+        "task": "statuspage.stakeholders.tasks.stakeholder_deliveries_sweep",
+        "schedule": ONCALL_SWEEP_SECONDS,
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------
