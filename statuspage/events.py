@@ -100,3 +100,14 @@ class PublicUpdatePosted(DomainEvent):
     public_incident_id: int
     page_id: int
     status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicIncidentChanged(DomainEvent):
+    """A public incident's own fields moved with its incident (status, title, impact, components); `fields`
+    names them."""
+
+    name = "public_incident.changed"
+    public_incident_id: int
+    page_id: int
+    fields: tuple[str, ...]
