@@ -12,6 +12,7 @@ from oncall.api import routes as oncall_routes
 from orgs.api import routes as orgs_routes
 from retros.api import routes as retros_routes
 from services.api import routes as services_routes
+from statuspage.api import routes as statuspage_routes
 from ticketing.api import routes as ticketing_routes
 
 router = DefaultRouter(trailing_slash=True)
@@ -26,6 +27,7 @@ for app_routes in (
     notifications_routes,
     ticketing_routes,
     retros_routes,
+    statuspage_routes,
 ):
     app_routes.register(router)
 

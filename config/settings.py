@@ -341,11 +341,11 @@ SPECTACULAR_SETTINGS = {
         "AlertGroupStatusFilterEnum": "alerting.api.serializers.GROUP_STATUS_FILTER_CHOICES",
         "AlertActionEnum": "alerting.models.AlertAction",
         "PagingStatusEnum": "alerting.models.PagingStatus",
-        # statuspage (admin API)
+        # statuspage (admin API); a component's status is the services' health vocabulary
+        "HealthEnum": "services.models.ServiceHealth",
         "MaintenanceStatusEnum": "statuspage.models.MaintenanceStatus",
         "PublicIncidentStatusEnum": "statuspage.models.PublicIncidentStatus",
         "PublicIncidentImpactEnum": "statuspage.models.PublicIncidentImpact",
-        "ComponentStatusOverrideEnum": "statuspage.api.serializers.OVERRIDE_CHOICES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
