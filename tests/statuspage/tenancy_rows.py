@@ -29,7 +29,14 @@ from tests.factories import (
     SubscriberNoticeFactory,
 )
 
-ROUTE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {}
+ROUTE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {
+    "status-page": lambda a: {"id": str(a.extra["status_page"].uuid)},
+    "status-page-component-group": lambda a: {"id": str(a.extra["component_group"].uuid)},
+    "status-page-component": lambda a: {"id": str(a.extra["component"].uuid)},
+    "maintenance": lambda a: {"id": str(a.extra["maintenance"].uuid)},
+    "public-incident": lambda a: {"id": str(a.extra["public_incident"].uuid)},
+    "status-page-subscriber": lambda a: {"id": str(a.extra["subscriber"].uuid)},
+}
 PAGE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {}
 
 
