@@ -104,3 +104,10 @@ def page_description(*, indicator: str, maintenance_active: bool) -> str:
     if indicator == PublicIncidentImpact.NONE and maintenance_active:
         return MAINTENANCE_DESCRIPTION
     return INDICATOR_DESCRIPTION[indicator]
+
+
+# Path words under /status/<org-slug>/ that the default page's routes (and the subscriber pages) use: a page with
+# one of these slugs could not be reached at /status/<org-slug>/<slug>/.
+RESERVED_PAGE_SLUGS = frozenset(
+    {"history", "history.atom", "incidents", "logo", "api", "subscribe", "subscription", "unsubscribe"}
+)
