@@ -6,7 +6,8 @@ class StatuspageConfig(AppConfig):
     verbose_name = "Status pages"
 
     def ready(self) -> None:
-        from statuspage import stakeholders, subscribers
+        from statuspage import stakeholders, subscribers, subscribing
 
         subscribers.register()
         stakeholders.register()
+        subscribing.register()
