@@ -283,6 +283,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "statuspage.stakeholders.tasks.stakeholder_deliveries_sweep",
         "schedule": ONCALL_SWEEP_SECONDS,
     },
+    # statuspage subscribers: re-drive subscriber mail whose message was lost or whose worker died mid-send
+    "subscriber-notices-sweep": {"task": "statuspage.subscribing.tasks.subscriber_notices_sweep", "schedule": 60.0},
 }
 
 # --- Email ----------------------------------------------------------------------------------
