@@ -40,6 +40,22 @@ ROUTE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {
 PAGE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {}
 
 
+# Stakeholder updates' pages (statuspage/stakeholders/urls.py).
+PAGE_LOOKUPS.update(
+    {
+        **{
+            f"stakeholders:audience-{name}": lambda a: {"uuid": str(a.extra["audience"].uuid)}
+            for name in ("update", "delete")
+        },
+        **{
+            f"stakeholders:template-{name}": lambda a: {"uuid": str(a.extra["stakeholder_template"].uuid)}
+            for name in ("update", "delete")
+        },
+        "stakeholders:send": lambda a: {"number": str(a.incident.number)},
+    }
+)
+
+
 def build(a: Any) -> dict[str, Any]:
     """Create org A's rows of this app (every model the API or pages expose needs one)."""
     org = a.organization
