@@ -37,7 +37,44 @@ ROUTE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {
     "public-incident": lambda a: {"id": str(a.extra["public_incident"].uuid)},
     "status-page-subscriber": lambda a: {"id": str(a.extra["subscriber"].uuid)},
 }
-PAGE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {}
+
+
+def _page(a: Any, key: str = "") -> dict[str, str]:
+    lookups = {"page_slug": a.extra["status_page"].slug}
+    return {**lookups, "uuid": str(a.extra[key].uuid)} if key else lookups
+
+
+PAGE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {
+    **{
+        f"statuspage:{name}": _page
+        for name in (
+            "status-page-detail",
+            "status-page-update",
+            "status-page-delete",
+            "status-page-logo",
+            "component-group-create",
+            "component-create",
+            "maintenance-list",
+            "maintenance-create",
+            "public-incident-list",
+            "subscriber-list",
+        )
+    },
+    **{
+        f"statuspage:component-group-{name}": lambda a: _page(a, "component_group")
+        for name in ("update", "move", "delete")
+    },
+    **{
+        f"statuspage:component-{name}": lambda a: _page(a, "component")
+        for name in ("update", "move", "override", "delete")
+    },
+    **{
+        f"statuspage:maintenance-{name}": lambda a: _page(a, "maintenance")
+        for name in ("detail", "update", "transition", "post", "delete")
+    },
+    "statuspage:public-incident-update": lambda a: _page(a, "public_incident"),
+    "statuspage:subscriber-remove": lambda a: _page(a, "subscriber"),
+}
 
 
 # Stakeholder updates' pages (statuspage/stakeholders/urls.py).
