@@ -6,7 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core import limits
-from core.fields import BoundedDateTimeField
+from core.fields import BoundedSerializerDateTimeField
 from orgs.api.base import OrgRelatedField
 from orgs.api.fields import MemberField
 from services.models import Service
@@ -199,8 +199,8 @@ class MaintenanceInputSerializer(serializers.Serializer):
     page = UuidRelatedField(queryset=StatusPage.objects.all(), help_text="The status page's id (on create only).")
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(**DESCRIPTION)
-    scheduled_for = BoundedDateTimeField()
-    scheduled_until = BoundedDateTimeField()
+    scheduled_for = BoundedSerializerDateTimeField()
+    scheduled_until = BoundedSerializerDateTimeField()
     components = UuidRelatedField(queryset=Component.objects.all(), many=True, required=False)
 
 
@@ -218,7 +218,9 @@ class MaintenancePostSerializer(serializers.Serializer):
 
 
 class PageFilterSerializer(serializers.Serializer):
-    page = UuidRelatedField(queryset=StatusPage.objects.all(), required=False, help_text="Only this page's.")
+    status_page = UuidRelatedField(
+        queryset=StatusPage.objects.all(), required=False, help_text="Only this status page's (its id)."
+    )
 
 
 # --- public incidents and subscribers -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """API of status pages for admins (/api/v1/status-pages/ and friends): pages, their component groups and
 components (with a manual status override), scheduled maintenance (with its lifecycle), public incidents (read;
 title, impact and components edited) and subscribers (admin tokens: list, remove). Any token reads all but
-subscribers; admin tokens write. Objects are addressed by uuid; lists take `?page=<status page id>`."""
+subscribers; admin tokens write. Objects are addressed by uuid; lists take `?status_page=<status page id>`."""
 
 from typing import Any
 
@@ -23,7 +23,7 @@ READ = (mixins.ListModelMixin, mixins.RetrieveModelMixin)
 
 
 class PageScopedViewSet(UuidLookupMixin, *READ, OrgScopedViewSet):
-    """Lists narrowed to one status page with `?page=`."""
+    """Lists narrowed to one status page with `?status_page=<id>` (`page` is the page number of a list)."""
 
     filter_backends: list = []
     write_role = MembershipRole.ADMIN
@@ -31,7 +31,8 @@ class PageScopedViewSet(UuidLookupMixin, *READ, OrgScopedViewSet):
     def page_filter(self, qs: QuerySet, field: str = "page") -> QuerySet:
         if self.action != "list":
             return qs
-        page = self.validated_input(serializers.PageFilterSerializer, data=self.request.query_params).get("page")
+        params = self.validated_input(serializers.PageFilterSerializer, data=self.request.query_params)
+        page = params.get("status_page")
         return qs.filter(**{field: page}) if page is not None else qs
 
     def _output(self, obj: Any, code: int = status.HTTP_200_OK) -> Response:

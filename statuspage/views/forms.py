@@ -2,11 +2,12 @@
 own (or the org's), so another org's objects are plain "not a valid choice" errors."""
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 
 from core import limits
-from core.fields import BoundedDateTimeField
+from core.fields import ZonedDateTimeField
 from core.forms import SettingsForm
 from core.timefmt import time_zone_choices
 from orgs import selectors as org_selectors
@@ -20,8 +21,6 @@ from statuspage.models import (
     PublicIncidentImpact,
     StatusPage,
 )
-
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class UuidChoiceField(forms.ModelChoiceField):
@@ -148,8 +147,8 @@ class ComponentOverrideForm(forms.Form):
 class MaintenanceForm(SettingsForm):
     layout = [["title"], ["scheduled_for", "scheduled_until"], ["body"], ["components"]]
     title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"placeholder": "Database upgrade"}))
-    scheduled_for = BoundedDateTimeField(widget=DATETIME_WIDGET, label="Starts (UTC)")
-    scheduled_until = BoundedDateTimeField(widget=DATETIME_WIDGET, label="Ends (UTC)")
+    scheduled_for = ZonedDateTimeField(label="Starts")
+    scheduled_until = ZonedDateTimeField(label="Ends")
     body = forms.CharField(
         max_length=limits.TEXT_MAX_CHARS,
         required=False,
@@ -159,6 +158,8 @@ class MaintenanceForm(SettingsForm):
 
     def __init__(self, *args: Any, page: StatusPage, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name, label in (("scheduled_for", "Starts"), ("scheduled_until", "Ends")):
+            self.fields[name] = ZonedDateTimeField(tz=ZoneInfo(page.time_zone), label=f"{label} ({page.time_zone})")
         self.fields["components"] = UuidMultipleChoiceField(
             queryset=Component.objects.filter(page=page),
             to_field_name="uuid",
