@@ -2,11 +2,12 @@
 never shown; a constant number of queries whatever the page holds."""
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from statuspage.models import PublicIncident
+from statuspage.models import PublicIncident, StatusPage
 from tests.factories import (
     ComponentFactory,
     MembershipFactory,
@@ -183,3 +184,18 @@ def test_query_count_does_not_grow_with_components_and_incidents(world, path):
         PublicIncidentComponentFactory(public_incident=public, organization=org, component=component)
 
     assert _queries(url) == before
+
+
+def test_seed_demo_makes_a_status_page_with_a_past_incident_and_upcoming_maintenance():
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent
+
+    page = StatusPage.objects.get(is_default=True)
+    body = Client().get(f"/status/{page.organization.slug}/").content.decode()
+    history = Client().get(f"/status/{page.organization.slug}/history/").content.decode()
+    assert page.components.count() >= 4
+    assert page.groups.count() == 1
+    assert "Database upgrade to PostgreSQL 17" in body
+    assert "Elevated checkout errors in eu-west-1" in body  # the live incident's external update, published
+    assert "Card payments failing for some customers" in history
+    assert PublicIncident.objects.get(title="Card payments failing for some customers").updates.count() == 2
