@@ -11,6 +11,7 @@ def test_every_app_with_demo_data_has_a_step_in_order():
         ("oncall", 50),
         ("alerting", 60),
         ("ticketing", 70),
+        ("statuspage", 75),
         ("retros", 80),
     ]
 
