@@ -348,6 +348,7 @@ SPECTACULAR_SETTINGS = {
         "MaintenanceStatusEnum": "statuspage.models.MaintenanceStatus",
         "PublicIncidentStatusEnum": "statuspage.models.PublicIncidentStatus",
         "PublicIncidentImpactEnum": "statuspage.models.PublicIncidentImpact",
+        "AudienceKindEnum": "statuspage.models.AudienceKind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from statuspage.api import views
+from statuspage.api import stakeholders, views
 
 
 def register(router: DefaultRouter) -> None:
@@ -13,3 +13,5 @@ def register(router: DefaultRouter) -> None:
     router.register("maintenances", views.MaintenanceViewSet, basename="maintenance")
     router.register("public-incidents", views.PublicIncidentViewSet, basename="public-incident")
     router.register("status-page-subscribers", views.SubscriberViewSet, basename="status-page-subscriber")
+    router.register("audiences", stakeholders.AudienceViewSet, basename="audience")
+    router.register("stakeholder-updates", stakeholders.StakeholderUpdateViewSet, basename="stakeholder-update")

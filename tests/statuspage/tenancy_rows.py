@@ -36,6 +36,8 @@ ROUTE_LOOKUPS: dict[str, Callable[[Any], dict[str, str]]] = {
     "maintenance": lambda a: {"id": str(a.extra["maintenance"].uuid)},
     "public-incident": lambda a: {"id": str(a.extra["public_incident"].uuid)},
     "status-page-subscriber": lambda a: {"id": str(a.extra["subscriber"].uuid)},
+    "audience": lambda a: {"id": str(a.extra["audience"].uuid)},
+    "stakeholder-update": lambda a: {"id": str(a.extra["stakeholder_update"].uuid)},
 }
 
 
