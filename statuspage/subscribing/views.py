@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 from core.pages import form_add_validation_error
 from orgs.throttling import RateLimited, client_address
-from statuspage.links import public_path
 from statuspage.models import StatusPage
+from statuspage.public import views as public_views
 from statuspage.subscribing import actions, selectors
 from statuspage.subscribing.forms import SignupForm, SubscriptionForm
 
@@ -23,8 +23,20 @@ TEMPLATES = "statuspage/subscribe/"
 
 
 def _render(request: HttpRequest, name: str, page: StatusPage, status: int = 200, **context: object) -> HttpResponse:
-    context = {"page": page, "page_url": public_path(page), "org_slug": page.organization.slug, **context}
-    return render(request, TEMPLATES + name, context, status=status)
+    """Render on the public page's frame (its header links); never stored by a cache: answers carry an address."""
+    page_slug = None if page.is_default else page.slug
+    links = public_views._links(page, page_slug)
+    context = {
+        "page": page,
+        "links": links,
+        "page_url": links["home"],
+        "subscribe_url": links["subscribe"],
+        "org_slug": page.organization.slug,
+        **context,
+    }
+    response = render(request, TEMPLATES + name, context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_not_required
