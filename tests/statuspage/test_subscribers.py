@@ -4,7 +4,7 @@ redirect), receive nothing more. Plus who gets what: unconfirmed addresses nothi
 maintenance, drills never; and the sign-up's rate limits and its silence about who is subscribed."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest
@@ -18,10 +18,11 @@ from incidents.models import IncidentStatus, StatusUpdateVisibility
 from orgs.tenancy import Actor
 from statuspage import actions as page_actions
 from statuspage.models import MaintenanceStatus, Subscriber, SubscriberNotice
-from statuspage.subscribing import actions, tokens
+from statuspage.subscribing import actions, delivery, tokens
 from tests.factories import (
     ComponentFactory,
     IncidentFactory,
+    MaintenanceFactory,
     PublicIncidentComponentFactory,
     PublicIncidentFactory,
     PublicUpdateFactory,
@@ -316,3 +317,28 @@ def test_maintenance_is_mailed_when_announced_started_and_completed(
     ]
     assert "Checkout is read-only for ten minutes." in mailoutbox[0].body
     assert mailoutbox[0].extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_a_token_opens_nothing_under_another_orgs_address(page, other_org):
+    subscriber = SubscriberFactory(page=page, confirmed_at=timezone.now())
+    StatusPageFactory(organization=other_org, is_default=True)
+    token = tokens.subscriber_token(subscriber=subscriber)
+
+    answer = Client().post(f"/status/{other_org.slug}/unsubscribe/{token}/")
+
+    assert answer.status_code == 404
+    subscriber.refresh_from_db()
+    assert subscriber.unsubscribed_at is None
+
+
+def test_the_maintenance_mail_gives_the_times_in_the_pages_time_zone(org, page, checkout, mailoutbox):
+    page.time_zone = "Europe/Paris"
+    page.save(update_fields=["time_zone"])
+    SubscriberFactory(page=page, confirmed_at=timezone.now())
+    start = datetime(2030, 1, 15, 9, 0, tzinfo=UTC)
+    maintenance = MaintenanceFactory(page=page, title="Upgrade", scheduled_for=start)
+
+    actions.maintenance_notify(maintenance_id=maintenance.pk, status=MaintenanceStatus.SCHEDULED)
+    delivery.subscriber_notice_deliver(notice_id=SubscriberNotice.objects.get().pk)
+
+    assert "Scheduled: 2030-01-15 10:00 to 2030-01-15 12:00 (Europe/Paris)" in mailoutbox[0].body
