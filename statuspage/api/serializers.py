@@ -97,6 +97,7 @@ class StatusPageInputSerializer(serializers.Serializer):
 class ComponentGroupOutputSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     page = serializers.UUIDField(source="page.uuid", read_only=True)
+    position = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = ComponentGroup
@@ -120,6 +121,7 @@ class ComponentOutputSerializer(serializers.ModelSerializer):
     group = serializers.UUIDField(source="group.uuid", read_only=True, allow_null=True)
     service = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     status_override = serializers.CharField(read_only=True, help_text='A status set by hand, or "" for none.')
+    position = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Component

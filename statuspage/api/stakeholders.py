@@ -5,7 +5,7 @@ send). The writes are statuspage.stakeholders.actions'."""
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -70,8 +70,16 @@ class StakeholderUpdateOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "incident", "message", "author", "template", "deliveries", "created_at"]
 
 
+@extend_schema_field({"type": "integer", "minimum": 1})
+class IncidentNumberField(OrgRelatedField):
+    """An incident of the token's organization by its number (the schema's integer whatever the database)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="number", queryset=Incident.objects.all(), **kwargs)
+
+
 class StakeholderUpdateInputSerializer(serializers.Serializer):
-    incident = OrgRelatedField(slug_field="number", queryset=Incident.objects.all(), help_text="INC-n's n.")
+    incident = IncidentNumberField(help_text="INC-n's n.")
     message = serializers.CharField(max_length=actions.MESSAGE_MAX)
     audiences = UuidRelatedField(queryset=Audience.objects.all(), many=True)
     template = UuidRelatedField(queryset=StakeholderTemplate.objects.all(), required=False, allow_null=True)
