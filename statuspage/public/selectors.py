@@ -153,7 +153,7 @@ def page_state(*, page: StatusPage, with_uptime: bool = False, now: datetime | N
     components = list(
         Component.objects.for_org(page.organization)
         .filter(page=page)
-        .select_related("service")
+        .select_related("service", "group")
         .order_by("position", "name", "pk")
     )
     current = list(

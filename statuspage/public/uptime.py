@@ -82,6 +82,18 @@ def uptime_rows(*, page: StatusPage, components: list[Component], now: datetime)
     }
 
 
+RANK = {
+    ComponentStatus.OPERATIONAL: 0,
+    ComponentStatus.UNDER_MAINTENANCE: 1,
+    ComponentStatus.DEGRADED_PERFORMANCE: 2,
+    ComponentStatus.PARTIAL_OUTAGE: 3,
+    ComponentStatus.MAJOR_OUTAGE: 4,
+}
+BY_RANK = {rank: status for status, rank in RANK.items()}
+LABELS = {status: ComponentStatus(status).label for status in RANK}
+OPERATIONAL_BAR = '<i class="o"></i>'
+
+
 def _row(
     intervals: list[tuple[datetime, datetime, str]],
     *,
@@ -92,7 +104,9 @@ def _row(
     now: datetime,
     span: float,
 ) -> UptimeRow:
-    worst: dict[date, str] = {}
+    if not intervals:
+        return UptimeRow(percent="100.00", bars=mark_safe(OPERATIONAL_BAR * DAYS), first_day=first_day, last_day=today)
+    worst = [0] * DAYS  # rank of the worst status of each day, oldest first
     down = 0.0
     for began, ended, status in intervals:
         began, ended = max(began, start), min(ended, now)
@@ -103,19 +117,17 @@ def _row(
             down += seconds
         elif status == ComponentStatus.PARTIAL_OUTAGE:
             down += seconds * PARTIAL_WEIGHT
-        day, last = began.astimezone(zone).date(), ended.astimezone(zone).date()
-        while day <= last:
-            worst[day] = rules.worst_component_status([worst.get(day, ComponentStatus.OPERATIONAL), status])
-            day += timedelta(days=1)
+        rank = RANK[status]
+        first = (began.astimezone(zone).date() - first_day).days
+        last = (ended.astimezone(zone).date() - first_day).days
+        for index in range(max(first, 0), min(last, DAYS - 1) + 1):
+            worst[index] = max(worst[index], rank)
     percent = max(0.0, 100.0 * (1 - min(down, span) / span))
-    bars = []
-    day = first_day
-    while day <= today:
-        status = worst.get(day, ComponentStatus.OPERATIONAL)
-        if status == ComponentStatus.OPERATIONAL:
-            bars.append('<i class="o"></i>')
-        else:
+    bars = [OPERATIONAL_BAR] * DAYS
+    for index, rank in enumerate(worst):
+        if rank:
+            status = BY_RANK[rank]
+            day = first_day + timedelta(days=index)
             # Trusted text only: a date and a label of our own vocabulary.
-            bars.append(f'<i class="{BAR_CLASS[status]}" title="{day:%d %b %Y}: {ComponentStatus(status).label}"></i>')
-        day += timedelta(days=1)
+            bars[index] = f'<i class="{BAR_CLASS[status]}" title="{day:%d %b %Y}: {LABELS[status]}"></i>'
     return UptimeRow(percent=f"{percent:.2f}", bars=mark_safe("".join(bars)), first_day=first_day, last_day=today)
