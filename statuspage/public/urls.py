@@ -8,8 +8,6 @@ Names end in "-other" for the second form. The subscriber pages come first (stat
 their path words, like the default page's, are not usable as page slugs (rules.RESERVED_PAGE_SLUGS).
 """
 
-from importlib.util import find_spec
-
 from django.urls import URLPattern, URLResolver, include, path
 
 from statuspage.public import views
@@ -39,12 +37,8 @@ def page_routes(suffix: str = "") -> list[URLPattern]:
     ]
 
 
-urlpatterns: list[URLPattern | URLResolver] = []
-if find_spec("statuspage.subscribing") and find_spec(
-    "statuspage.subscribing.urls"
-):  # the subscriber pages, once that package is in
-    urlpatterns.append(path("<slug:org_slug>/", include("statuspage.subscribing.urls")))
-urlpatterns += [
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("<slug:org_slug>/", include("statuspage.subscribing.urls")),
     path("<slug:org_slug>/", include(page_routes())),
     path("<slug:org_slug>/<slug:page_slug>/", include(page_routes("-other"))),
 ]
