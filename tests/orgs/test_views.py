@@ -1206,8 +1206,8 @@ EVERYONE = [
     [
         ("viewer", [*EVERYONE, "Services", "Teams", "Members"]),
         ("responder", [*EVERYONE, "Services", "Teams", "Members"]),
-        ("admin", [*EVERYONE, "Services", "Teams", "Members", "API tokens"]),
-        ("owner", [*EVERYONE, "Services", "Teams", "Members", "API tokens"]),
+        ("admin", [*EVERYONE, "Services", "Teams", "Members", "Status pages", "API tokens"]),
+        ("owner", [*EVERYONE, "Services", "Teams", "Members", "Status pages", "API tokens"]),
     ],
 )
 def test_navigation_names_the_areas_the_role_can_use(org, owner, make_member, client_for, role, labels):
