@@ -157,10 +157,12 @@ def test_rotate_re_encrypts_every_column_with_the_first_key_and_is_idempotent():
     assert out.getvalue().splitlines() == [
         "notifications.ContactMethod.secret: 3 re-encrypted, 0 already current",
         "notifications.Notification.secret_content: 1 re-encrypted, 0 already current",
+        "statuspage.Audience.webhook_url: 0 re-encrypted, 0 already current",
     ]
     assert again.getvalue().splitlines() == [
         "notifications.ContactMethod.secret: 0 re-encrypted, 3 already current",
         "notifications.Notification.secret_content: 0 re-encrypted, 1 already current",
+        "statuspage.Audience.webhook_url: 0 re-encrypted, 0 already current",
     ]
     with override_settings(FIREBREAK_ENCRYPTION_KEYS=[NEW_KEY]):  # the old key can go now
         assert [ContactMethod.objects.get(pk=m.pk).secret for m in methods] == secrets
