@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core import limits
 from core.forms import SettingsForm
 from orgs.models import Organization
 from statuspage.models import Audience, AudienceKind, StakeholderTemplate
@@ -20,6 +21,7 @@ class AudienceForm(SettingsForm):
     kind = forms.ChoiceField(choices=AudienceKind.choices)
     emails = forms.CharField(
         required=False,
+        max_length=limits.TEXT_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Email lists: one address per line.",
     )
@@ -74,7 +76,9 @@ class AudienceForm(SettingsForm):
 
 class StakeholderTemplateForm(SettingsForm):
     name = forms.CharField(max_length=100)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), help_text=PLACEHOLDER_HELP)
+    body = forms.CharField(
+        max_length=limits.TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 6}), help_text=PLACEHOLDER_HELP
+    )
 
     layout = [["name"], ["body"]]
 
