@@ -1,6 +1,7 @@
 """A real Celery worker on Redis mails a status-page subscriber through a real SMTP server (aiosmtpd): the
 confirmation, then an incident's public update once confirmed; nothing after the one-click unsubscribe."""
 
+import os
 from email import message_from_bytes, policy
 
 import pytest
@@ -43,11 +44,15 @@ def smtp_inbox():
 
 @pytest.fixture
 def broker(redis_url: str):
-    """The test run's own Redis database (REDIS_URL), for this process's publishes and the worker."""
+    """A Redis database per xdist worker, as test_worker_email.py does: the production-shape test starts a worker
+    on REDIS_URL's own database, and it would take (and drop) this test's messages."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    base = redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url
+    url = f"{base}/{2 + int(worker.removeprefix('gw') or 0)}"
     previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = redis_url
+    celery_app.conf.broker_url = url
     celery_app._pool = None  # the next publish connects to the URL set above
-    yield redis_url
+    yield url
     celery_app.conf.broker_url = previous
     celery_app._pool = None
 
