@@ -21,7 +21,9 @@ class OrganizationMiddleware:
         self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict[str, Any]
     ) -> None:
         slug = view_kwargs.get("org_slug")
-        if slug is None or not request.user.is_authenticated:
+        # Only the members' pages under /o/: public pages that name an org (/status/<org_slug>/) are for anyone,
+        # including people signed in to another org.
+        if slug is None or not request.user.is_authenticated or not request.path_info.startswith("/o/"):
             return
         membership = selectors.membership_for(user=request.user, slug=slug)
         request.membership = membership

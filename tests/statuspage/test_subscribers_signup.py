@@ -118,13 +118,16 @@ def test_a_private_page_takes_no_subscribers(org):
     assert Subscriber.objects.exists() is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orgs.middleware resolves any `org_slug` URL kwarg as a membership (404 for a signed-in non-member); "
-    "the public /status/<org_slug>/ routes need another kwarg name or a middleware exemption",
-)
 def test_someone_signed_in_to_another_org_can_sign_up(page, other_member, client_for):
     answer = sign_up("ana@example.test", client=client_for(other_member))
 
     assert answer.status_code == 200
     assert Subscriber.objects.get().email == "ana@example.test"
+
+
+def test_someone_signed_in_to_another_org_sees_the_public_page(page, other_member, client_for):
+    answer = client_for(other_member).get("/status/acme/")
+
+    assert answer.status_code == 200
+    assert answer.context["page"] == page
+    assert answer["Cache-Control"] == "no-store"  # signed in: never cached (core.middleware)
