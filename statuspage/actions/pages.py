@@ -15,6 +15,7 @@ from core.timefmt import validate_time_zone
 from orgs import actions as org_actions
 from orgs.models import Membership, Organization, User
 from orgs.tenancy import Actor
+from statuspage import rules
 from statuspage.events import StatusPageChanged
 from statuspage.models import LOGO_MAX_BYTES, LogoContentType, StatusPage, StatusPageViewer, Subscriber
 
@@ -58,6 +59,10 @@ def _check(*, organization: Organization, fields: dict[str, Any], exclude_pk: in
     if "slug" in fields:
         if not fields["slug"]:
             raise ValidationError({"slug": "The slug cannot be empty."})
+        if fields["slug"] in rules.RESERVED_PAGE_SLUGS:
+            raise ValidationError(
+                {"slug": f"{fields['slug']} is a path of the status page itself; choose another slug."}
+            )
         if StatusPage.objects.for_org(organization).filter(slug=fields["slug"]).exclude(pk=exclude_pk).exists():
             raise ValidationError({"slug": f"Another status page already uses the slug {fields['slug']}."})
     if "time_zone" in fields:

@@ -83,6 +83,17 @@ def test_a_second_default_page_takes_the_mark(api_client, page, org):
     ]
 
 
+@pytest.mark.parametrize("slug", ["history", "api", "subscribe", "incidents"])
+def test_a_slug_that_is_a_path_of_the_page_is_refused(api_client, page, org, slug):
+    response = api_client.post("/api/v1/status-pages/", {"title": "Partners", "slug": slug}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "slug": [f"{slug} is a path of the status page itself; choose another slug."]
+    }
+    assert StatusPage.objects.filter(organization=org).count() == 1
+
+
 def test_components_groups_and_the_override(api_client, page, org):
     group = api_client.post(
         "/api/v1/status-page-component-groups/", {"page": str(page.uuid), "name": "Payments"}, format="json"
