@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "ticketing",
     "statuspage",
     "retros",
+    "workflows",
 ]
 
 MIDDLEWARE = [

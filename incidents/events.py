@@ -40,6 +40,8 @@ class IncidentStatusChanged(_Impact, DomainEvent):
     before: str
     after: str
     merged_into_id: int | None = None
+    # The change's own timeline entry: one per occurrence, so a reaction can tell a repeat from a new change.
+    timeline_event_id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +61,7 @@ class IncidentSeverityChanged(DomainEvent):
     number: int
     before: str
     after: str
+    timeline_event_id: int | None = None  # the change's own timeline entry (one per occurrence)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +72,7 @@ class IncidentRoleAssigned(DomainEvent):
     role: str
     user_id: int
     previous_user_id: int | None = None
+    assignment_id: int | None = None  # the RoleAssignment made (one per occurrence)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -241,6 +241,7 @@ class TimelineKind(models.TextChoices):
     PAGED = "paged", "Paged"
     FOLLOW_UP_ADDED = "follow_up_added", "Follow-up added"
     RETROSPECTIVE = "retrospective", "Retrospective"
+    WORKFLOW = "workflow", "Workflow"
 
 
 class TimelineEvent(OrgOwnedModel):

@@ -22,6 +22,7 @@ FIREBREAK_APPS = (
     "ticketing",
     "statuspage",
     "retros",
+    "workflows",
 )
 
 

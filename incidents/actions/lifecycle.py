@@ -87,7 +87,7 @@ def incident_transition(
         fields.append("merged_into")
         payload["into"] = merged_into.reference
     incident.save(update_fields=fields)
-    timeline_event_add(incident=incident, kind=TimelineKind.STATUS_CHANGED, actor=actor, payload=payload)
+    entry = timeline_event_add(incident=incident, kind=TimelineKind.STATUS_CHANGED, actor=actor, payload=payload)
     if status == IncidentStatus.MERGED:
         timeline_event_add(
             incident=merged_into,
@@ -104,6 +104,7 @@ def incident_transition(
             before=before,
             after=status,
             merged_into_id=incident.merged_into_id if status == IncidentStatus.MERGED else None,
+            timeline_event_id=entry.pk,
         )
     )
     return incident
@@ -151,7 +152,7 @@ def incident_update(*, incident: Incident, actor: Actor, **fields: Any) -> Incid
         before = incident.severity.name
         incident.severity = severity
         incident.save(update_fields=["severity", "updated_at"])
-        timeline_event_add(
+        entry = timeline_event_add(
             incident=incident,
             kind=TimelineKind.SEVERITY_CHANGED,
             actor=actor,
@@ -165,6 +166,7 @@ def incident_update(*, incident: Incident, actor: Actor, **fields: Any) -> Incid
                 number=incident.number,
                 before=before,
                 after=severity.name,
+                timeline_event_id=entry.pk,
             )
         )
         changed.append("severity")

@@ -70,6 +70,7 @@ def role_assign(*, incident: Incident, role: IncidentRole, user: User, actor: Ac
             role=role.name,
             user_id=user.pk,
             previous_user_id=previous.user_id if previous else None,
+            assignment_id=assignment.pk,
         )
     )
     return assignment
