@@ -14,6 +14,7 @@ from retros.api import routes as retros_routes
 from services.api import routes as services_routes
 from statuspage.api import routes as statuspage_routes
 from ticketing.api import routes as ticketing_routes
+from workflows.api import routes as workflows_routes
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -28,6 +29,7 @@ for app_routes in (
     ticketing_routes,
     retros_routes,
     statuspage_routes,
+    workflows_routes,
 ):
     app_routes.register(router)
 

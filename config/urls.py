@@ -35,6 +35,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/status-pages/", include("statuspage.urls")),
     path("o/<slug:org_slug>/stakeholders/", include("statuspage.stakeholders.urls")),
     path("o/<slug:org_slug>/analytics/", include("retros.analytics.urls")),
+    path("o/<slug:org_slug>/workflows/", include("workflows.urls")),
+    path("o/<slug:org_slug>/webhooks/", include("workflows.webhooks.urls")),
     path("api/v1/", include("config.api_urls")),
     path("status/", include("statuspage.public.urls")),
     path("integrations/", include("alerting.inbound.urls")),

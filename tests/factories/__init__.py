@@ -79,6 +79,14 @@ from tests.factories.statuspage import (
     SubscriberNoticeFactory,
 )
 from tests.factories.ticketing import FollowUpFactory
+from tests.factories.workflows import (
+    WebhookAttemptFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
+    WorkflowFactory,
+    WorkflowRunFactory,
+    WorkflowRunStepFactory,
+)
 
 __all__ = [
     "AlertFactory",
@@ -147,5 +155,11 @@ __all__ = [
     "TimedIncidentFactory",
     "TimelineEventFactory",
     "UserFactory",
+    "WebhookAttemptFactory",
+    "WebhookDeliveryFactory",
+    "WebhookEndpointFactory",
+    "WorkflowFactory",
+    "WorkflowRunFactory",
+    "WorkflowRunStepFactory",
     "api_token_for",
 ]

@@ -1,0 +1,1 @@
+"""Celery tasks that run workflow steps (filled in by the engine)."""

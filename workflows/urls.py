@@ -1,0 +1,4 @@
+"""Pages of workflows under /o/<org>/workflows/ (filled in by the pages work)."""
+
+app_name = "workflows"
+urlpatterns: list = []
