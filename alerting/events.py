@@ -73,3 +73,20 @@ class AlertsCounted(DomainEvent):
 
     name = "alerts.counted"
     groups: tuple[CountedGroup, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertGroupTriggered(DomainEvent):
+    """A trigger opened a new alert group (never a repeated trigger of an open one): one event per group, from
+    the ingest batch that opened it. `alert_severity` is critical | error | warning | info as the batch left it,
+    `labels` the group's labels as sorted (key, value) text pairs, `incident_id` None (a new group belongs to no
+    incident yet; the field is there for the groups' later events)."""
+
+    name = "alert_group.triggered"
+    alert_group_id: int
+    service_id: int
+    integration_id: int
+    title: str
+    alert_severity: str
+    incident_id: int | None = None
+    labels: tuple[tuple[str, str], ...] = ()

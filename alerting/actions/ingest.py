@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from alerting import paging
 from alerting.actions.groups import by_org, groups_changed
-from alerting.events import AlertsCounted, CountedGroup, InboundEvent
+from alerting.events import AlertGroupTriggered, AlertsCounted, CountedGroup, InboundEvent
 from alerting.models import (
     OPEN_GROUP_STATUSES,
     SEVERITY_RANK,
@@ -116,6 +116,26 @@ def _claim_open_groups(
     raise OperationalError("alert groups kept changing under a concurrent batch; retry")
 
 
+def _label_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+
+
+def _triggered(group: AlertGroup) -> AlertGroupTriggered:
+    """The event of a group this batch opened, from the object in hand (no query)."""
+    labels = group.labels if isinstance(group.labels, dict) else {}
+    return AlertGroupTriggered(
+        organization_id=group.organization_id,
+        actor=Actor.system(),
+        alert_group_id=group.pk,
+        service_id=group.service_id,
+        integration_id=group.integration_id,
+        title=group.title,
+        alert_severity=group.severity,
+        incident_id=group.incident_id,
+        labels=tuple(sorted((str(key), _label_text(value)) for key, value in labels.items())),
+    )
+
+
 def _is_deadlock(error: OperationalError) -> bool:
     return getattr(error.__cause__, "sqlstate", None) in ("40P01", "40001")
 
@@ -204,6 +224,7 @@ def _alert_ingest_batch(items: list[tuple[Integration, InboundEvent]]) -> list[I
     for hook, group in hooks:
         if hook == "triggered":
             paging.alert_group_triggered(group=group)
+            events.publish(_triggered(group))
         else:
             paging.alert_group_paging_stop(group=group)
     changed = {group.pk: group for group in [*(group for _, group in hooks), *raised]}
