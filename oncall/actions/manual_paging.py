@@ -67,7 +67,8 @@ def incident_page(
 ) -> list[Notification]:
     """Page people now about an incident (schedule: its on-call now; team: its members); one timeline event.
 
-    Each call is a new page (a fresh id in every idempotency key); refused when the targets reach nobody.
+    Each call is a new page (a fresh id in every idempotency key); refused when the targets reach nobody. A drill
+    incident's pages say so: their subject starts with [DRILL].
     """
     users = list(users)
     message = (message or "").strip()
@@ -93,7 +94,8 @@ def incident_page(
         detail = "; ".join(empty) if empty else "the people chosen cannot be paged"
         raise ValidationError(f"Nobody to page: {detail}.")
     page_id = uuid4()
-    subject = f"Paged: {incident.reference} {incident.title}"
+    drill = "[DRILL] " if getattr(incident, "is_drill", False) else ""  # nobody takes a drill for the real thing
+    subject = f"{drill}Paged: {incident.reference} {incident.title}"
     path = reverse(
         "incidents:incident-detail", kwargs={"org_slug": incident.organization.slug, "number": incident.number}
     )
