@@ -286,6 +286,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # statuspage subscribers: re-drive subscriber mail whose message was lost or whose worker died mid-send
     "subscriber-notices-sweep": {"task": "statuspage.subscribing.tasks.subscriber_notices_sweep", "schedule": 60.0},
+    # workflows: re-drive workflow steps whose message was lost (docs/workflows.md, "Durability")
+    "workflow-steps-sweep": {"task": "workflows.tasks.workflow_steps_sweep", "schedule": 15.0},
     # workflows outbound webhooks: re-drive deliveries whose message was lost or whose worker died mid-send
     "webhook-deliveries-sweep": {"task": "workflows.tasks.webhooks.webhook_deliveries_sweep", "schedule": 30.0},
 }
