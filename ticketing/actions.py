@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from incidents.models import Incident
 from orgs import actions as org_actions
 from orgs.models import Membership, Organization, User
 from orgs.tenancy import Actor
-from ticketing.events import FollowUpChanged
+from ticketing.events import FollowUpChanged, FollowUpOverdue
 from ticketing.models import OPEN_FOLLOW_UP_STATUSES, FollowUp, FollowUpPriority, FollowUpSource, FollowUpStatus
 
 UPDATABLE = ("title", "description", "status", "priority", "owner", "due_date", "incident")
@@ -195,3 +196,57 @@ def follow_up_delete(*, follow_up: FollowUp, actor: Actor) -> None:
     event = _changed(follow_up, actor, "deleted")
     follow_up.delete()
     events.publish(event)
+
+
+# --- overdue follow-ups (beat) -------------------------------------------------------------------------------
+
+OVERDUE_BATCH = 200
+
+
+def follow_ups_overdue_announce(*, today: date | None = None, batch_size: int = OVERDUE_BATCH) -> int:
+    """Publish follow_up.overdue once for each open follow-up whose due date has passed; returns how many.
+
+    "Passed" is `due_date < today` with today in UTC (follow-ups have no time zone of their own: a due date is
+    overdue from the first hour of the next UTC day, whatever the org's zone). Each follow-up records the due
+    date it was announced for (`overdue_announced_for`), so a rerun announces nothing more and a follow-up
+    whose due date was moved is announced again once the new date passes. Batches of `batch_size`, each one
+    transaction: the rows are locked with skip_locked (two beats never announce the same follow-up), marked
+    and published together.
+    """
+    today = today or timezone.now().date()
+    announced = 0
+    while True:
+        count = _overdue_batch(today=today, batch_size=batch_size)
+        announced += count
+        if count < batch_size:
+            return announced
+
+
+@transaction.atomic
+def _overdue_batch(*, today: date, batch_size: int) -> int:
+    follow_ups = list(
+        FollowUp.objects.select_for_update(skip_locked=True)
+        .filter(status__in=OPEN_FOLLOW_UP_STATUSES, due_date__lt=today)
+        .filter(Q(overdue_announced_for__isnull=True) | ~Q(overdue_announced_for=F("due_date")))
+        .order_by("pk")[:batch_size]
+    )
+    if not follow_ups:
+        return 0
+    # Bookkeeping, not an edit of the follow-up: updated_at stays.
+    FollowUp.objects.filter(pk__in=[f.pk for f in follow_ups]).update(overdue_announced_for=F("due_date"))
+    system = Actor.system()
+    for follow_up in follow_ups:
+        events.publish(
+            FollowUpOverdue(
+                organization_id=follow_up.organization_id,
+                actor=system,
+                follow_up_id=follow_up.pk,
+                number=follow_up.number,
+                title=follow_up.title,
+                due_date=follow_up.due_date,
+                incident_id=follow_up.incident_id,
+                assignee_id=follow_up.owner_id,
+                priority=follow_up.priority,
+            )
+        )
+    return len(follow_ups)

@@ -1,6 +1,7 @@
 """The domain events the ticketing app publishes (core.events), inside the transaction of the change."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from core.events import DomainEvent
 
@@ -21,3 +22,19 @@ class FollowUpChanged(DomainEvent):
     owner: str | None  # display name
     source: str
     fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUpOverdue(DomainEvent):
+    """An open follow-up's due date has passed: announced once per due date (a new due date that passes is
+    announced again) by the hourly ticketing.tasks.follow_ups_overdue_announce. `assignee_id` is the owner's
+    user id, `incident_id` None for a follow-up of no incident."""
+
+    name = "follow_up.overdue"
+    follow_up_id: int
+    number: int
+    title: str
+    due_date: date
+    incident_id: int | None
+    assignee_id: int | None
+    priority: str

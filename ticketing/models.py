@@ -60,6 +60,9 @@ class FollowUp(OrgOwnedModel):
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups")
     source = models.CharField(max_length=16, choices=FollowUpSource.choices, default=FollowUpSource.DIRECT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    overdue_announced_for = models.DateField(
+        null=True, blank=True, help_text="The due date whose passing was announced (follow_up.overdue)"
+    )
 
     class Meta:
         ordering = ["-number"]
