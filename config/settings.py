@@ -277,6 +277,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "alerts-prune": {"task": "alerting.tasks.alerts_prune", "schedule": 3600.0},
     "retro-reminders": {"task": "retros.tasks.retrospective_reminders_send", "schedule": 3600.0},
     "escalations-sweep": {"task": "oncall.tasks.escalations_sweep", "schedule": ONCALL_SWEEP_SECONDS},
+    "follow-ups-overdue": {"task": "ticketing.tasks.follow_ups_overdue_announce", "schedule": 3600.0},
     "notifications-sweep": {"task": "notifications.tasks.notifications_sweep", "schedule": ONCALL_SWEEP_SECONDS},
     "oncall-handoffs": {"task": "oncall.tasks.handoffs_notify", "schedule": 60.0},
     # statuspage stakeholder updates: re-drive deliveries whose message was lost
