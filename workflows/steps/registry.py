@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
 if TYPE_CHECKING:
     from incidents.models import Incident
     from orgs.models import Organization
@@ -124,9 +127,77 @@ class StepAction:
 
 ACTIONS: dict[str, StepAction] = {}
 
+OUTCOME_MAX = 500  # WorkflowRunStep.outcome's length
+NEEDS_INCIDENT = "needs an incident"
 
-def register(action: StepAction) -> StepAction:
-    if action.name in ACTIONS:
-        raise RuntimeError(f"workflow step action {action.name!r} registered twice")
-    ACTIONS[action.name] = action
+
+def error_text(exc: ValidationError) -> str:
+    """A ValidationError in words for a step's outcome (the messages, without their field names)."""
+    return " ".join(exc.messages)[:OUTCOME_MAX]
+
+
+def _bounded(outcome: StepOutcome) -> StepOutcome:
+    if len(outcome.outcome) <= OUTCOME_MAX:
+        return outcome
+    return StepOutcome(outcome.status, outcome.outcome[: OUTCOME_MAX - 1] + "…", outcome.result)
+
+
+def define(
+    *,
+    name: str,
+    label: str,
+    needs_incident: bool,
+    fields: tuple[ParamField, ...],
+    validate: Callable[[Organization, dict], dict],
+    describe: Callable[[Organization, dict], str],
+    plan: Callable[[StepContext], StepOutcome],
+    execute: Callable[[StepContext], StepOutcome],
+) -> StepAction:
+    """Register an action, its callables guarded the same way for every action:
+
+    - validate first checks the params are an object with only this action's params, the required ones set;
+    - plan and execute skip a run with no incident when the action needs one ("needs an incident");
+    - plan runs in a savepoint that is always rolled back, so a dry run can never write;
+    - execute runs in a savepoint: a ValidationError (a lookup that no longer holds, the lower app's refusal)
+      undoes whatever the action wrote and becomes a failed outcome with the message.
+    """
+    from workflows.steps.common import params_check
+
+    def guarded_validate(organization: Organization, params: dict) -> dict:
+        return validate(organization, params_check(params, fields))
+
+    def guarded_plan(ctx: StepContext) -> StepOutcome:
+        if needs_incident and ctx.incident is None:
+            return skipped(NEEDS_INCIDENT)
+        with transaction.atomic():
+            try:
+                outcome = plan(ctx)
+            except ValidationError as exc:
+                outcome = failed(error_text(exc))
+            transaction.set_rollback(True)
+        return _bounded(outcome)
+
+    def guarded_execute(ctx: StepContext) -> StepOutcome:
+        if needs_incident and ctx.incident is None:
+            return skipped(NEEDS_INCIDENT)
+        try:
+            with transaction.atomic():
+                outcome = execute(ctx)
+        except ValidationError as exc:
+            return failed(error_text(exc))
+        return _bounded(outcome)
+
+    action = StepAction(
+        name=name,
+        label=label,
+        needs_incident=needs_incident,
+        fields=fields,
+        validate=guarded_validate,
+        describe=describe,
+        plan=guarded_plan,
+        execute=guarded_execute,
+    )
+    if name in ACTIONS:
+        raise RuntimeError(f"workflow step action {name!r} registered twice")
+    ACTIONS[name] = action
     return action
