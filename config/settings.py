@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "statuspage",
     "retros",
     "workflows",
+    "drills",
 ]
 
 MIDDLEWARE = [

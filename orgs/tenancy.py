@@ -23,6 +23,7 @@ FIREBREAK_APPS = (
     "statuspage",
     "retros",
     "workflows",
+    "drills",
 )
 
 

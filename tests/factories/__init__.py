@@ -5,6 +5,16 @@ the real actions make them, the raw value kept on the object (`token.raw`, `inte
 Times default to `timezone.now()` looked up at build time, so a test that freezes or patches the clock is obeyed."""
 
 from tests.factories.alerting import AlertFactory, AlertGroupFactory, IntegrationFactory
+from tests.factories.drills import (
+    DrillInjectFactory,
+    DrillIntegrationKeyFactory,
+    DrillLinkFactory,
+    DrillRunFactory,
+    DrillRunObserverFactory,
+    DrillRunTeamFactory,
+    ScenarioFactory,
+    ScenarioServiceFactory,
+)
 from tests.factories.incidents import (
     IncidentFactory,
     IncidentRoleFactory,
@@ -98,6 +108,12 @@ __all__ = [
     "ComponentGroupFactory",
     "ContactMethodFactory",
     "ContributingFactorFactory",
+    "DrillInjectFactory",
+    "DrillIntegrationKeyFactory",
+    "DrillLinkFactory",
+    "DrillRunFactory",
+    "DrillRunObserverFactory",
+    "DrillRunTeamFactory",
     "EscalationFactory",
     "EscalationPolicyFactory",
     "EscalationStepFactory",
@@ -130,6 +146,8 @@ __all__ = [
     "RetroTemplateFactory",
     "RetrospectiveFactory",
     "RoleAssignmentFactory",
+    "ScenarioFactory",
+    "ScenarioServiceFactory",
     "ScheduleFactory",
     "ScheduleLayerFactory",
     "ScheduleLayerMemberFactory",

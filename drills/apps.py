@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class DrillsConfig(AppConfig):
+    name = "drills"
+    verbose_name = "Drills"
+
+    def ready(self) -> None:
+        from drills import subscribers
+
+        subscribers.register()
