@@ -28,6 +28,9 @@ class Integration(OrgOwnedModel):
     key_prefix = models.CharField(max_length=8, unique=True)
     key_hash = models.CharField(max_length=64)
     enabled = models.BooleanField(default=True)
+    # A drill integration (made by the drills app when a run starts): its pages say [DRILL], an incident declared
+    # from its groups is a drill, and its groups stay out of production paging analytics.
+    is_drill = models.BooleanField(default=False, editable=False)
     rate_limit_per_minute = models.PositiveIntegerField(default=60_000)
     # Generic webhook: dot paths into the JSON body (e.g. "alert.title" or "items.0.name").
     title_path = models.CharField(max_length=200, blank=True)
