@@ -1204,10 +1204,10 @@ EVERYONE = [
 @pytest.mark.parametrize(
     ("role", "labels"),
     [
-        ("viewer", [*EVERYONE, "Services", "Teams", "Members"]),
-        ("responder", [*EVERYONE, "Services", "Teams", "Members"]),
-        ("admin", [*EVERYONE, "Services", "Teams", "Members", "Status pages", "API tokens"]),
-        ("owner", [*EVERYONE, "Services", "Teams", "Members", "Status pages", "API tokens"]),
+        ("viewer", [*EVERYONE, "Services", "Teams", "Members", "Workflows"]),
+        ("responder", [*EVERYONE, "Services", "Teams", "Members", "Workflows"]),
+        ("admin", [*EVERYONE, "Services", "Teams", "Members", "Workflows", "Status pages", "API tokens"]),
+        ("owner", [*EVERYONE, "Services", "Teams", "Members", "Workflows", "Status pages", "API tokens"]),
     ],
 )
 def test_navigation_names_the_areas_the_role_can_use(org, owner, make_member, client_for, role, labels):
