@@ -30,3 +30,16 @@ class RetrospectiveStatusChanged(DomainEvent):
     before: str
     after: str
     action: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetrospectivePublished(DomainEvent):
+    """A retrospective was published (alongside its retrospective.status_changed). `published_count` is how many
+    times it has been published, this time included: a re-publish after reopening is a new occurrence."""
+
+    name = "retrospective.published"
+    retrospective_id: int
+    incident_id: int
+    title: str
+    path: str
+    published_count: int

@@ -103,6 +103,9 @@ class Retrospective(OrgOwnedModel):
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    published_count = models.PositiveIntegerField(
+        default=0, help_text="How many times it has been published (a re-publish after reopening counts again)"
+    )
     reminded_at = models.DateTimeField(null=True, blank=True, help_text="Last reminder email to the owner")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 

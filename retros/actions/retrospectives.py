@@ -15,7 +15,7 @@ from orgs.tenancy import Actor
 from retros import drafting, selectors
 from retros.actions.common import _audit, _can_write, _check_member, _lock, business_days_add, retrospective_path
 from retros.actions.configuration import retro_defaults_ensure
-from retros.events import RetrospectiveCreated, RetrospectiveStatusChanged
+from retros.events import RetrospectiveCreated, RetrospectivePublished, RetrospectiveStatusChanged
 from retros.models import (
     RETRO_TRANSITIONS,
     RetroFactor,
@@ -255,7 +255,8 @@ def retrospective_transition(*, retrospective: Retrospective, status: str, actor
     elif status == RetrospectiveStatus.PUBLISHED:
         retrospective.published_at = now
         retrospective.published_by = actor.user
-        fields += ["published_at", "published_by"]
+        retrospective.published_count += 1
+        fields += ["published_at", "published_by", "published_count"]
     elif before == RetrospectiveStatus.PUBLISHED:
         retrospective.published_at = None
         retrospective.published_by = None
@@ -279,4 +280,16 @@ def retrospective_transition(*, retrospective: Retrospective, status: str, actor
             action=action,
         )
     )
+    if status == RetrospectiveStatus.PUBLISHED:
+        events.publish(
+            RetrospectivePublished(
+                organization_id=retrospective.organization_id,
+                actor=actor,
+                retrospective_id=retrospective.pk,
+                incident_id=retrospective.incident_id,
+                title=retrospective.title,
+                path=retrospective_path(retrospective),
+                published_count=retrospective.published_count,
+            )
+        )
     return retrospective
