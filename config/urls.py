@@ -37,6 +37,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/analytics/", include("retros.analytics.urls")),
     path("o/<slug:org_slug>/workflows/", include("workflows.urls")),
     path("o/<slug:org_slug>/webhooks/", include("workflows.webhooks.urls")),
+    path("o/<slug:org_slug>/drills/", include("drills.urls")),
     path("api/v1/", include("config.api_urls")),
     path("status/", include("statuspage.public.urls")),
     path("integrations/", include("alerting.inbound.urls")),
