@@ -78,3 +78,19 @@ class ManualPageSent(DomainEvent):
     via: str
     message: str
     occurred_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleHandoff(DomainEvent):
+    """Who is on call on a schedule changed at `at` because a shift started there (oncall.tasks.handoffs_notify,
+    every minute, one event per schedule and hand-off instant). `user_ids` are on call from `at`,
+    `previous_user_ids` were until then (either may be empty: a shift starting after a gap); a shift that only
+    continues the same people (a single-person rotation's next day) is no hand-off and publishes nothing."""
+
+    name = "schedule.handoff"
+    schedule_id: int
+    schedule_slug: str
+    schedule_name: str
+    at: datetime
+    user_ids: tuple[int, ...]
+    previous_user_ids: tuple[int, ...]

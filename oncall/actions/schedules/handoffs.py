@@ -8,9 +8,13 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
+from core import events
 from notifications import actions as notification_actions
+from oncall.events import ScheduleHandoff
 from oncall.models import Schedule
+from oncall.rotation import Shift
 from oncall.selectors import schedules as schedule_selectors
+from orgs.tenancy import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +32,8 @@ def _local(moment: datetime, tz: ZoneInfo) -> str:
 
 def handoffs_notify(*, now: datetime) -> int:
     """Tell people whose shift starts in (last run, now]; idempotent per shift, and bounded to the last hour.
+    Each hand-off (the people on call change as a shift starts) is also published as schedule.handoff, in the
+    transaction that moves `handoffs_notified_until` past it, so a rerun publishes nothing more.
 
     Called every minute by oncall.tasks.handoffs_notify. Each schedule is locked (skip_locked) while it is
     processed, so two beats never announce the same shift; the notification's idempotency key makes a
@@ -85,6 +91,29 @@ def _schedule_handoffs(*, schedule_id: int, now: datetime) -> int:
             now=now,
         )
         told += 1
+    _handoffs_publish(schedule, shifts, sorted({shift.starts_at for shift in starting}))
     # Bookkeeping, not an edit of the schedule: updated_at stays.
     Schedule.objects.filter(pk=schedule.pk).update(handoffs_notified_until=now)
     return told
+
+
+def _handoffs_publish(schedule: Schedule, shifts: list[Shift], instants: list[datetime]) -> None:
+    """One schedule.handoff per instant a shift started at where who is on call changed (caller holds the
+    schedule's lock and moves its `handoffs_notified_until` past these instants in the same transaction)."""
+    for at in instants:
+        now_on = tuple(sorted({s.user_id for s in shifts if s.starts_at <= at < s.ends_at}))
+        before = tuple(sorted({s.user_id for s in shifts if s.starts_at < at <= s.ends_at}))
+        if now_on == before:
+            continue
+        events.publish(
+            ScheduleHandoff(
+                organization_id=schedule.organization_id,
+                actor=Actor.system(),
+                schedule_id=schedule.pk,
+                schedule_slug=schedule.slug,
+                schedule_name=schedule.name,
+                at=at,
+                user_ids=now_on,
+                previous_user_ids=before,
+            )
+        )
