@@ -382,7 +382,10 @@ def _schedule_handoff(event: Any) -> Subject:
     from oncall.models import Schedule
 
     schedule_id = int(event.schedule_id)
-    row = Schedule.objects.filter(pk=schedule_id).values("slug", "name").first() or {}
+    if getattr(event, "schedule_slug", None):
+        row = {"slug": event.schedule_slug, "name": getattr(event, "schedule_name", "")}
+    else:
+        row = Schedule.objects.filter(pk=schedule_id).values("slug", "name").first() or {}
     at = getattr(event, "at", None) or getattr(event, "occurred_at", None) or timezone.now()
     values = _base(event, {"kind": "schedule", "id": schedule_id})
     values |= {
@@ -451,6 +454,15 @@ def runs_start_for_event(event: Any) -> None:
         )
 
 
+def runs_cancel_for_halted_drill(event: Any) -> None:
+    """drill.halted (in its transaction): the halted drill's incidents run no more delayed steps."""
+    from workflows.actions import runs
+
+    reason = "The drill was halted" + (f": {event.reason}" if getattr(event, "reason", "") else "")
+    for incident_id in getattr(event, "incident_ids", ()) or ():
+        runs.runs_cancel(incident_id=incident_id, reason=reason[:300])
+
+
 def _import_event_modules() -> None:
     """Define every app's events before subscribing: a trigger follows only events that exist (a subscription to
     an undefined name is refused by tests/test_architecture_events.py). Events are followed by name, so this
@@ -474,3 +486,5 @@ def register() -> None:
     for event_name in EVENT_TRIGGERS:
         if event_name in defined:
             events.subscribe(event_name, runs_start_for_event, when="in_transaction")
+    if "drill.halted" in defined:
+        events.subscribe("drill.halted", runs_cancel_for_halted_drill, when="in_transaction")
