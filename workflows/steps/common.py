@@ -29,7 +29,8 @@ def params_check(params: Any, fields: tuple[ParamField, ...]) -> dict:
     known = {f.name for f in fields}
     errors = {key: f"“{str(key)[:NAME_MAX]}” is not a param of this action." for key in params if key not in known}
     for f in fields:
-        if f.required and params.get(f.name) in (None, "", [], {}):
+        value = params.get(f.name)
+        if f.required and (value in (None, [], {}) or (isinstance(value, str) and not value.strip())):
             errors.setdefault(f.name, f"{f.label} is required.")
     if errors:
         raise ValidationError(errors)
