@@ -20,6 +20,7 @@ from oncall.actions import escalations
 from oncall.models import EscalationStatus
 
 SUBJECT_KIND = "alert_group"  # Escalation.subject_kind of an alert group's runs
+DRILL_PREFIX = "[DRILL] "  # a drill integration's pages say so first: nobody takes a drill for the real thing
 
 
 def paging_status_set(group: AlertGroup, status: str) -> None:
@@ -61,6 +62,10 @@ def _page_summary(group: AlertGroup) -> str:
     return f"{group.title}\nService: {service} · severity {group.severity} · {group.alert_count} alert(s)"
 
 
+def _drill(group: AlertGroup) -> str:
+    return DRILL_PREFIX if group.integration.is_drill else ""
+
+
 def _stopped_as(group: AlertGroup) -> str | None:
     if group.status == AlertGroupStatus.TRIGGERED:
         return None
@@ -70,14 +75,14 @@ def _stopped_as(group: AlertGroup) -> str | None:
 
 def page_subjects(ids: list[int]) -> dict[int, subjects.PageSubject]:
     """The alert groups with these ids as escalation steps read them, in one query."""
-    groups = AlertGroup.objects.filter(pk__in=ids).select_related("organization", "service")
+    groups = AlertGroup.objects.filter(pk__in=ids).select_related("organization", "service", "integration")
     return {
         group.pk: subjects.PageSubject(
             kind=SUBJECT_KIND,
             id=group.pk,
             stopped_as=_stopped_as(group),
             silenced_until=group.silenced_until,
-            subject=f"[{group.severity.upper()}] {group.title}"[:300],
+            subject=f"{_drill(group)}[{group.severity.upper()}] {group.title}"[:300],
             summary=_page_summary(group),
             link=f"{settings.SITE_URL}/o/{group.organization.slug}/alerts/{group.uuid}/",
             label=f"alert “{group.title[:120]}”",

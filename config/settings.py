@@ -292,6 +292,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "workflow-steps-sweep": {"task": "workflows.tasks.workflow_steps_sweep", "schedule": 15.0},
     # workflows outbound webhooks: re-drive deliveries whose message was lost or whose worker died mid-send
     "webhook-deliveries-sweep": {"task": "workflows.tasks.webhooks.webhook_deliveries_sweep", "schedule": 30.0},
+    # drills: re-drive injects whose message was lost or whose worker died mid-send; start scheduled runs
+    "drill-injects-sweep": {"task": "drills.tasks.drill_injects_sweep", "schedule": ONCALL_SWEEP_SECONDS},
+    "drill-runs-due": {"task": "drills.tasks.drill_runs_due", "schedule": 15.0},
 }
 
 # --- Email ----------------------------------------------------------------------------------

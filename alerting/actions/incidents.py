@@ -95,8 +95,9 @@ def alert_group_escalate(
     *, group: AlertGroup, actor: Actor, title: str | None = None, severity: Severity | None = None
 ) -> Incident:
     """Declare an incident from a group: title from its summary, severity mapped, its service, and
-    `started_at`/`detected_at` from the first alert; the group is attached and acknowledged."""
-    group = AlertGroup.objects.select_related("organization", "service").get(pk=group.pk)
+    `started_at`/`detected_at` from the first alert; the group is attached and acknowledged. A group of a drill
+    integration declares a drill incident."""
+    group = AlertGroup.objects.select_related("organization", "service", "integration").get(pk=group.pk)
     if group.incident_id is not None:
         raise ValidationError({"group": f"This alert group is already on {group.incident.reference}."})
     severity = severity or incident_severity_for(group=group)
@@ -110,6 +111,7 @@ def alert_group_escalate(
         services=[group.service],
         started_at=group.first_seen,
         detected_at=group.first_seen,
+        is_drill=group.integration.is_drill,
     )
     alert_group_attach(group=group, incident=incident, actor=actor)
     # Someone is on it now: paging for the group stops.

@@ -34,9 +34,17 @@ def _check_service(organization: Organization, service: Service) -> None:
 
 @transaction.atomic
 def integration_create(
-    *, organization: Organization, service: Service, name: str, kind: str, actor: Actor, **fields: Any
+    *,
+    organization: Organization,
+    service: Service,
+    name: str,
+    kind: str,
+    actor: Actor,
+    is_drill: bool = False,
+    **fields: Any,
 ) -> tuple[Integration, str]:
-    """Create an inbound integration; returns it with its key, which is shown once and stored hashed."""
+    """Create an inbound integration; returns it with its key, which is shown once and stored hashed. A drill
+    integration (`is_drill`, made by the drills app; fixed for its life) marks what comes through it a drill."""
     if kind not in IntegrationKind.values:
         raise ValidationError({"kind": f"Choose one of {', '.join(IntegrationKind.values)}."})
     if not (name or "").strip():
@@ -53,14 +61,14 @@ def integration_create(
         kind=kind,
         key_prefix=prefix,
         key_hash=_key_hash(key),
+        is_drill=is_drill,
         **fields,
     )
+    changes = {"kind": {"before": None, "after": kind}, "service": {"before": None, "after": service.slug}}
+    if is_drill:
+        changes["is_drill"] = {"before": None, "after": True}
     org_actions.audit_record(
-        organization=organization,
-        actor=actor,
-        action="integration.created",
-        target=integration,
-        changes={"kind": {"before": None, "after": kind}, "service": {"before": None, "after": service.slug}},
+        organization=organization, actor=actor, action="integration.created", target=integration, changes=changes
     )
     return integration, key
 

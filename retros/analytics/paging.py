@@ -143,8 +143,8 @@ def analytics_page_deliveries(*, organization: Organization, filters: AnalyticsF
     Starts a day (the longest rule delay) before the range so a page keeps its earliest delivery. Team: pages of
     the team's members; service: pages for an alert group of the service or an incident that affected it;
     severity and incident type: pages for an incident (directly, or through the alert group escalated into it)
-    of that severity/type. Drill pages (incident, or alert group escalated into an incident, that is a drill)
-    are left out unless drills are included.
+    of that severity/type. Drill pages (incident, or alert group escalated into an incident, that is a drill, or
+    a group of a drill integration) are left out unless drills are included.
     """
     minute = timedelta(seconds=settings.ESCALATION_MINUTE_SECONDS)
     qs = (
@@ -160,7 +160,9 @@ def analytics_page_deliveries(*, organization: Organization, filters: AnalyticsF
     if not filters.include_drills:
         # Subqueries on the org's drills rather than joins: a join made PostgreSQL hash every incident of the table.
         drills = Incident.objects.for_org(organization).filter(is_drill=True)
-        drill_groups = AlertGroup.objects.for_org(organization).filter(incident__in=drills.values("pk"))
+        drill_groups = AlertGroup.objects.for_org(organization).filter(
+            Q(incident__in=drills.values("pk")) | Q(integration__is_drill=True)
+        )
         qs = qs.exclude(incident__in=drills.values("pk")).exclude(alert_group__in=drill_groups.values("pk"))
     if filters.team:
         members = TeamMembership.objects.for_org(organization).filter(team=filters.team, user=OuterRef("user"))
