@@ -13,6 +13,7 @@ def test_every_app_with_demo_data_has_a_step_in_order():
         ("ticketing", 70),
         ("statuspage", 75),
         ("retros", 80),
+        ("workflows", 90),
     ]
 
 

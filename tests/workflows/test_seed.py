@@ -90,3 +90,27 @@ def test_migration_0002_seeds_existing_orgs_that_lack_it():
         assert getattr(copy, field) == fields[field], field
     migration.seed(django_apps, None)  # twice: nothing more
     assert Workflow.objects.filter(organization=bare).count() == 1
+
+
+def test_the_demo_shows_the_process_and_reminder_runs_once():
+    from incidents import actions as incident_actions
+    from incidents.models import Severity, TimelineEvent, TimelineKind
+    from workflows import demo
+    from workflows.models import RunStatus, WorkflowRun
+
+    organization = new_org("demo")
+    owner = organization.memberships.get().user
+    incident = incident_actions.incident_declare(
+        organization=organization,
+        actor=Actor(user=owner),
+        title="Search slow",
+        severity=Severity.objects.get(organization=organization, name="SEV3"),
+    )
+    incident_actions.incident_transition(incident=incident, status="resolved", actor=Actor(user=owner))
+    demo.seed_demo(organization=organization)
+    demo.seed_demo(organization=organization)
+    assert Workflow.objects.filter(organization=organization).count() == 2
+    run = WorkflowRun.objects.get(workflow__name="Resolution reminder")
+    assert run.status == RunStatus.COMPLETED
+    note = TimelineEvent.objects.get(incident=incident, kind=TimelineKind.NOTE)
+    assert note.body == f"INC-{incident.number} is resolved. Book the retrospective within 5 working days."
