@@ -156,6 +156,7 @@ def define(
     """Register an action, its callables guarded the same way for every action:
 
     - validate first checks the params are an object with only this action's params, the required ones set;
+    - describe never raises: what its params name may be gone since (“Assign a role: “x” is not …”);
     - plan and execute skip a run with no incident when the action needs one ("needs an incident");
     - plan runs in a savepoint that is always rolled back, so a dry run can never write;
     - execute runs in a savepoint: a ValidationError (a lookup that no longer holds, the lower app's refusal)
@@ -165,6 +166,14 @@ def define(
 
     def guarded_validate(organization: Organization, params: dict) -> dict:
         return validate(organization, params_check(params, fields))
+
+    def guarded_describe(organization: Organization, params: dict) -> str:
+        try:
+            return describe(organization, params)
+        except ValidationError as exc:
+            return f"{label}: {error_text(exc)}"
+        except (KeyError, TypeError, AttributeError):  # params not validated (an old or hand-edited run)
+            return label
 
     def guarded_plan(ctx: StepContext) -> StepOutcome:
         if needs_incident and ctx.incident is None:
@@ -193,7 +202,7 @@ def define(
         needs_incident=needs_incident,
         fields=fields,
         validate=guarded_validate,
-        describe=describe,
+        describe=guarded_describe,
         plan=guarded_plan,
         execute=guarded_execute,
     )
