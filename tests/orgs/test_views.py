@@ -1206,8 +1206,8 @@ EVERYONE = [
     [
         ("viewer", [*EVERYONE, "Services", "Teams", "Members", "Workflows"]),
         ("responder", [*EVERYONE, "Services", "Teams", "Members", "Workflows"]),
-        ("admin", [*EVERYONE, "Services", "Teams", "Members", "Workflows", "Status pages", "API tokens"]),
-        ("owner", [*EVERYONE, "Services", "Teams", "Members", "Workflows", "Status pages", "API tokens"]),
+        ("admin", [*EVERYONE, "Services", "Teams", "Members", "Workflows", "Status pages", "Webhooks", "API tokens"]),
+        ("owner", [*EVERYONE, "Services", "Teams", "Members", "Workflows", "Status pages", "Webhooks", "API tokens"]),
     ],
 )
 def test_navigation_names_the_areas_the_role_can_use(org, owner, make_member, client_for, role, labels):
