@@ -29,6 +29,7 @@ PanelContext = Callable[..., dict[str, Any] | None]
 HOME = "home"  # the org home page (orgs)
 TEAM = "team"  # a team's page (orgs): context(request, team=...)
 SERVICE = "service"  # a service's page (services): context(request, service=...)
+ANALYTICS = "analytics"  # the analytics dashboard (retros): context(request, filters=AnalyticsFilters)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ class DrillsConfig(AppConfig):
     verbose_name = "Drills"
 
     def ready(self) -> None:
-        from drills import subscribers
+        from drills import panels, subscribers
 
         subscribers.register()
+        panels.register()  # the analytics page's Drills section

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from core import panels
 from orgs.permissions import RESPONDER
 from retros import analytics
 from retros.analytics import dashboard as board
@@ -94,6 +95,8 @@ def analytics_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
         return render(request, f"{PAGE}#breakdown", context)
     dashboard = board.dashboard_build(organization=organization, filters=filters, by=by, stat=stat)
     context.update(dashboard=dashboard, breakdown_lines=dashboard.breakdown_lines)
+    # Sections of higher apps (drills' results), through core.panels: they read the same filters.
+    context["panels"] = panels.panels_render(panels.ANALYTICS, request, filters=filters)
     if dashboard.summary.incidents == 0:
         context["org_has_incidents"] = analytics.analytics_has_incidents(organization=organization)
     return render(request, PAGE, context)
