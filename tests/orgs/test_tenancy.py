@@ -47,6 +47,7 @@ from orgs.models import (
 from orgs.tenancy import FIREBREAK_APPS, GLOBAL_MODELS, Actor
 from services import actions as service_actions
 from services.models import Service
+from tests.drills import tenancy_rows as drills_rows
 from tests.factories import AuditEventFactory, InvitationFactory, MembershipFactory, TeamFactory, api_token_for
 from tests.notifications import tenancy_rows as notifications_rows
 from tests.oncall import tenancy_rows as oncall_rows
@@ -106,7 +107,15 @@ class OrgA:
 
 
 # Apps that keep their org A rows and lookups next to their own tests.
-EXTENSIONS = (oncall_rows, notifications_rows, ticketing_rows, statuspage_rows, retros_rows, analytics_rows)
+EXTENSIONS = (
+    oncall_rows,
+    notifications_rows,
+    ticketing_rows,
+    statuspage_rows,
+    retros_rows,
+    analytics_rows,
+    drills_rows,
+)
 
 
 # basename of a router registration -> URL kwargs naming one of org A's objects.
@@ -205,6 +214,8 @@ MISSING_LOOKUPS = {
     "name": "NO-SUCH-SEVERITY",
     "page_slug": "no-such-page",
 }
+for extension in EXTENSIONS:
+    MISSING_LOOKUPS.update(getattr(extension, "MISSING_LOOKUPS", {}))
 
 
 # --- helpers ----------------------------------------------------------------------------------------
