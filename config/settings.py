@@ -254,6 +254,8 @@ ONCALL_SWEEP_REDRIVE_SECONDS = env.float("FIREBREAK_SWEEP_REDRIVE_SECONDS", defa
 ONCALL_SWEEP_MAX_BACKLOG = env.int("FIREBREAK_SWEEP_MAX_BACKLOG", default=1000)
 # Seconds in one "minute" of escalation waits and notification-rule delays (tests shrink it to 1).
 ESCALATION_MINUTE_SECONDS = env.float("FIREBREAK_ESCALATION_MINUTE_SECONDS", default=60.0)
+# A drill inject claimed for sending this long ago lost its worker: the sweeper sends it again (drills/injects.py).
+DRILL_INJECT_LEASE_SECONDS = env.float("FIREBREAK_DRILL_LEASE_SECONDS", default=30.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("FIREBREAK_NOTIFICATION_MAX_ATTEMPTS", default=6)
 NOTIFICATION_HTTP_TIMEOUT = env.float("FIREBREAK_NOTIFICATION_HTTP_TIMEOUT", default=10.0)
 NOTIFICATION_SENDING_LEASE_SECONDS = env.int("FIREBREAK_NOTIFICATION_LEASE_SECONDS", default=120)

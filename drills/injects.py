@@ -34,10 +34,6 @@ PAGERDUTY_PATH = "/integrations/pagerduty/v2/enqueue"
 # What a run's drill integration is, per inject format.
 INTEGRATION_KINDS = {"pagerduty": IntegrationKind.PAGERDUTY_V2, "alertmanager": IntegrationKind.ALERTMANAGER}
 SEND_TIMEOUT_SECONDS = 10.0
-# A `sending` row older than this lost its worker (the POST times out long before).
-SENDING_LEASE_SECONDS = 30
-# A pending row this overdue lost its message.
-SWEEP_GRACE_SECONDS = 2.0
 MAX_ATTEMPTS = 5
 SWEEP_BATCH = 200
 
@@ -203,22 +199,24 @@ def inject_enqueue(inject: DrillInject) -> None:
 
 
 def injects_sweep(*, now: Any = None) -> int:
-    """Re-drive injects whose message was lost (pending and overdue) or whose worker died while sending (the
-    lease passed): a new token each, so only the new message acts. Returns how many were re-driven."""
+    """Re-drive injects whose message was lost (pending, ONCALL_SWEEP_GRACE_SECONDS overdue) or whose worker died
+    while sending (claimed DRILL_INJECT_LEASE_SECONDS ago; the POST times out long before): a new token each, so
+    only the new message acts, and not again within the lease. Returns how many were re-driven."""
     now = now or timezone.now()
-    grace = timedelta(seconds=SWEEP_GRACE_SECONDS)
+    grace = timedelta(seconds=settings.ONCALL_SWEEP_GRACE_SECONDS)
+    lease = timedelta(seconds=settings.DRILL_INJECT_LEASE_SECONDS)
     redriven: list[DrillInject] = []
     with transaction.atomic():
         overdue = DrillInject.objects.select_for_update(skip_locked=True).filter(
             status=InjectStatus.PENDING, due_at__lte=now - grace, run__status=RunStatus.RUNNING
         )
         stuck = DrillInject.objects.select_for_update(skip_locked=True).filter(
-            status=InjectStatus.SENDING, claimed_at__lte=now - timedelta(seconds=SENDING_LEASE_SECONDS)
+            status=InjectStatus.SENDING, claimed_at__lte=now - lease
         )
         for queryset in (overdue, stuck):
             for inject in queryset.order_by("due_at")[:SWEEP_BATCH]:
                 # A message re-sent recently may just be queued: give it the time to run.
-                if inject.redriven_at and inject.redriven_at > now - timedelta(seconds=SENDING_LEASE_SECONDS):
+                if inject.redriven_at and inject.redriven_at > now - lease:
                     continue
                 inject.task_token = uuid4()
                 inject.redriven_at = now
