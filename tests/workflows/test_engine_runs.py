@@ -268,3 +268,12 @@ def test_a_workflow_does_not_trigger_itself_through_its_own_change(acme, respond
     assert WorkflowRun.objects.filter(workflow=workflow).count() <= 3
     assert WorkflowRun.objects.filter(workflow=other).count() <= 3
     assert WorkflowRun.objects.count() <= 6
+
+
+def test_a_halted_drill_cancels_its_incidents_runs(acme, responder):
+    workflow = make_workflow(acme, run_in_drills=True, actions=[post_note("Later", delay=600)])
+    incident = declare(acme, responder, is_drill=True)
+    fire("drill.halted", acme, drill_run_id=3, incident_ids=(incident.pk,), reason="Real incident under way")
+    run = WorkflowRun.objects.get(workflow=workflow)
+    assert run.status == RunStatus.CANCELED
+    assert run.steps.get().outcome == "The drill was halted: Real incident under way"

@@ -114,3 +114,38 @@ def test_the_demo_shows_the_process_and_reminder_runs_once():
     assert run.status == RunStatus.COMPLETED
     note = TimelineEvent.objects.get(incident=incident, kind=TimelineKind.NOTE)
     assert note.body == f"INC-{incident.number} is resolved. Book the retrospective within 5 working days."
+
+
+def test_declaring_a_major_incident_starts_the_declaration_process_and_a_minor_one_does_not(enqueued):
+    from incidents import actions as incident_actions
+    from incidents.models import Severity
+    from workflows.models import WorkflowRun
+
+    organization = new_org("umbrella")
+    owner = organization.memberships.get().user
+
+    def declare(severity):
+        return incident_actions.incident_declare(
+            organization=organization,
+            actor=Actor(user=owner),
+            title=f"{severity} incident",
+            severity=Severity.objects.get(organization=organization, name=severity),
+        )
+
+    declare("SEV3")
+    assert not WorkflowRun.objects.filter(organization=organization).exists()
+    incident = declare("SEV1")
+    run = WorkflowRun.objects.get(organization=organization)
+    assert (run.workflow_name, run.incident, run.event_key) == (
+        "Declaration process",
+        incident,
+        f"incident:{incident.pk}:declared",
+    )
+    assert list(run.steps.order_by("position").values_list("action", "status")) == [
+        ("assign_role", "pending"),
+        ("add_tasks", "pending"),
+        ("post_status_update", "pending"),
+        ("page", "pending"),
+        ("publish_status_page", "skipped"),
+    ]
+    assert run.matched == [{"field": "severity_major", "operator": "is", "value": True, "held": True}]
