@@ -361,6 +361,8 @@ SPECTACULAR_SETTINGS = {
         "PublicIncidentStatusEnum": "statuspage.models.PublicIncidentStatus",
         "PublicIncidentImpactEnum": "statuspage.models.PublicIncidentImpact",
         "AudienceKindEnum": "statuspage.models.AudienceKind",
+        # drills: what a scorecard measures (a scenario's expected responses, a run's scorecard rows)
+        "ResponseKindEnum": "drills.models.RESPONSE_KINDS",
     },
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
