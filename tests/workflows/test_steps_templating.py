@@ -40,6 +40,17 @@ def test_missing_values_render_empty_and_output_is_bounded():
     assert render_template("{{ incident.title }}" * 10, CONTEXT, max_length=12) == "<b>Checkout…"
 
 
+def test_loops_cannot_build_megabytes():
+    big = {"event": {"items": list(range(100)), "text": "x" * 1000}}
+    nested = "{% for a in event.items %}{% for b in event.items %}{{ event.text }}{% endfor %}{% endfor %}"
+    with pytest.raises(ValidationError) as caught:
+        render_template(nested, big, field="body", max_length=10_000)
+    assert caught.value.message_dict == {"body": ["The template's loops render more than 40000 characters."]}
+    # under the budget, the output is cut to the param's length
+    short = "{% for a in event.items %}{% for b in event.items %}{{ b }}{% endfor %}{% endfor %}"
+    assert len(render_template(short, big, max_length=10_000)) == 10_000
+
+
 def test_nothing_beyond_if_and_for():
     assert refusal("{% load static %}") == (
         "The template cannot be used: unknown tag “load” (templates can use {% if %} and {% for %} only)."

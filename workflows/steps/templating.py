@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
-from django.template.base import FilterExpression, VariableNode
+from django.template.base import FilterExpression, Node, VariableNode
 from django.template.defaulttags import ForNode, IfNode
 
 if TYPE_CHECKING:
@@ -51,6 +51,32 @@ register.tag("if", defaulttags.do_if)
 register.tag("for", defaulttags.do_for)
 for _name in FILTERS:
     register.filter(_name, getattr(defaultfilters, _name))
+
+
+class _TooLong(Exception):
+    pass
+
+
+class _Counted(Node):
+    """A loop body's node that adds what it renders to the template's running total and stops the render once
+    the total passes the budget: two nested loops over long lists cannot build megabytes before the cut."""
+
+    def __init__(self, inner: Node, budget_key: str) -> None:
+        self.inner = inner
+        self.budget_key = budget_key
+
+    def render(self, context: Context) -> str:
+        text = self.inner.render_annotated(context)
+        total = context.render_context.get(self.budget_key, 0) + len(text)
+        context.render_context[self.budget_key] = total
+        if total > context.get(_BUDGET, RENDER_BUDGET_MIN):
+            raise _TooLong
+        return text
+
+
+_TOTAL = "workflows.steps.rendered"
+_BUDGET = "_budget"  # in the Context (a template cannot read a name starting with "_")
+RENDER_BUDGET_MIN = 20_000
 
 
 class _SandboxEngine(Engine):
@@ -136,6 +162,8 @@ def _compile(source: str, field: str) -> Any:
         _check_nodes(template.nodelist, set(NAMES), 0)
     except TemplateSyntaxError as exc:
         raise ValidationError({field: f"The template cannot be used: {_reason(exc)}"}) from exc
+    for loop in template.nodelist.get_nodes_by_type(ForNode):
+        loop.nodelist_loop[:] = [_Counted(node, _TOTAL) for node in loop.nodelist_loop]
     return template
 
 
@@ -170,8 +198,11 @@ def render_template(
 ) -> str:
     """Render `source` with `context` (made plain data first); output stripped and cut at `max_length`."""
     template = _compile(source or "", field)
+    budget = max(RENDER_BUDGET_MIN, 4 * max_length)
     try:
-        text = template.render(Context(_plain(context), autoescape=False))
+        text = template.render(Context({**_plain(context), _BUDGET: budget}, autoescape=False))
+    except _TooLong as exc:
+        raise ValidationError({field: f"The template's loops render more than {budget} characters."}) from exc
     except Exception as exc:  # a filter given a value it cannot take, ...: the step reports it
         raise ValidationError({field: f"The template could not be rendered: {exc}"}) from exc
     text = text.strip()
