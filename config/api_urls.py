@@ -6,6 +6,7 @@ The order of the apps is the order of the routes, and so of the operations in do
 from rest_framework.routers import DefaultRouter
 
 from alerting.api import routes as alerting_routes
+from drills.api import routes as drills_routes
 from incidents.api import routes as incidents_routes
 from notifications.api import routes as notifications_routes
 from oncall.api import routes as oncall_routes
@@ -30,6 +31,7 @@ for app_routes in (
     retros_routes,
     statuspage_routes,
     workflows_routes,
+    drills_routes,
 ):
     app_routes.register(router)
 
