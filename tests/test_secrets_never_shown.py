@@ -1,13 +1,14 @@
 """Secrets are shown once, where they are created, and never again (issue 15 §2).
 
 Every kind of secret Firebreak stores is created through the real pages, actions and API (a webhook's signing
-secret, API tokens, integration keys, an invitation link, verification codes and links, calendar feed links and
-their nonces, a password). Then org A's owner walks every page of the org and every GET route of the API (the
-tenancy walkers, so a page or route added later is walked too), a few anonymous requests carry secrets in their
-path, and the test searches every answer (body and headers), every log record written meanwhile and every audit
-event's changes for each secret, by exact substring. The only places a secret may appear are the one-time reveal
-that followed its creation, the message that carried it to its recipient, and the owner's own calendar link on
-the owner's own on-call pages (a subscription URL the calendar app needs, shown to nobody else).
+secret, an outbound webhook endpoint's secret, created and rotated, API tokens, integration keys, an invitation
+link, verification codes and links, calendar feed links and their nonces, a password). Then org A's owner walks
+every page of the org and every GET route of the API (the tenancy walkers, so a page or route added later is walked
+too), a few anonymous requests carry secrets in their path, and the test searches every answer (body and headers),
+every log record written meanwhile and every audit event's changes for each secret, by exact substring. The only
+places a secret may appear are the one-time reveal that followed its creation, the message that carried it to its
+recipient, and the owner's own calendar link on the owner's own on-call pages (a subscription URL the calendar app
+needs, shown to nobody else).
 """
 
 import json
@@ -182,6 +183,19 @@ def create_every_secret(org_a: Any, owner_client: Client, admin_api: Any, sent_m
     secrets.add("owner's calendar nonce", mine.feed_nonce)
     secrets.add("second member's calendar link", ical.feed_token(theirs))
     secrets.add("second member's calendar nonce", theirs.feed_nonce)
+
+    # An outbound webhook endpoint on its page (secret revealed once), one through the API, and a rotated secret.
+    endpoint = owner_client.post(f"{base}/webhooks/new/", {"url": "https://hooks.acme.test/walk", "is_enabled": "on"})
+    assert endpoint.status_code == 303, endpoint.content.decode()[:2000]
+    secrets.add("webhook endpoint secret (page)", owner_client.get(endpoint["Location"]).context["secret"])
+    endpoint_by_api = admin_api.post(
+        "/api/v1/webhook-endpoints/", {"url": "https://hooks.acme.test/walk-api"}, format="json"
+    )
+    assert endpoint_by_api.status_code == 201, endpoint_by_api.json()
+    secrets.add("webhook endpoint secret (API)", endpoint_by_api.json()["secret"])
+    rotated = admin_api.post(f"/api/v1/webhook-endpoints/{endpoint_by_api.json()['id']}/rotate-secret/")
+    assert rotated.status_code == 200
+    secrets.add("webhook endpoint secret (rotated)", rotated.json()["secret"])
 
     # A password, changed on the account page.
     changed = owner_client.post(
