@@ -148,10 +148,15 @@ def _post(inject: DrillInject, key: str) -> tuple[int | None, str]:
     try:
         response = httpx.post(inject_url(inject, key), json=body, timeout=SEND_TIMEOUT_SECONDS)
     except httpx.HTTPError as error:
-        return None, f"{type(error).__name__}: {error}"[:500]
+        return None, _masked(f"{type(error).__name__}: {error}", key)[:500]
     if 200 <= response.status_code < 300:
         return response.status_code, ""
-    return response.status_code, f"HTTP {response.status_code}: {response.text[:400]}"
+    return response.status_code, _masked(f"HTTP {response.status_code}: {response.text[:400]}", key)
+
+
+def _masked(text: str, key: str) -> str:
+    """An error as stored and logged: never the integration key (an Alertmanager URL carries it)."""
+    return text.replace(key, f"{key[:8]}…") if key else text
 
 
 def _record(inject: DrillInject, token: str, status: int | None, error: str) -> bool:

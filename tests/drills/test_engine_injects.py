@@ -224,3 +224,33 @@ def test_the_sweeper_redrives_lost_and_stuck_injects_with_a_new_token_and_leaves
     assert injects.injects_sweep(now=now + timedelta(seconds=31)) == 2
     DrillInject.objects.filter(run=run).update(status=InjectStatus.SENT)
     assert injects.injects_sweep(now=now + timedelta(seconds=120)) == 0
+
+
+@override_settings(SITE_URL=SITE)
+def test_an_error_naming_the_keyed_url_is_stored_without_the_key(drill_org, monkeypatch, enqueued):
+    import httpx
+
+    def unreachable(url, *, json, timeout):
+        raise httpx.ConnectError(f"cannot reach {url}")
+
+    monkeypatch.setattr("drills.injects.httpx.post", unreachable)
+    run = started(
+        drill_org,
+        [
+            {
+                "offset_seconds": 0,
+                "kind": "alert",
+                "format": "alertmanager",
+                "service": "checkout",
+                "payload": AM_PAYLOAD,
+            }
+        ],
+    )
+    alert = DrillInject.objects.get(run=run)
+    key = DrillIntegrationKey.objects.get(integration=alert.integration).key
+
+    send(alert)
+
+    alert.refresh_from_db()
+    assert alert.error == f"ConnectError: cannot reach {SITE}/integrations/alertmanager/{key[:8]}…/"
+    assert key not in alert.error
