@@ -363,6 +363,8 @@ SPECTACULAR_SETTINGS = {
         "AudienceKindEnum": "statuspage.models.AudienceKind",
         # drills: what a scorecard measures (a scenario's expected responses, a run's scorecard rows)
         "ResponseKindEnum": "drills.models.RESPONSE_KINDS",
+        # workflows: a webhook delivery's state
+        "WebhookDeliveryStatusEnum": "workflows.models.DeliveryStatus",
     },
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

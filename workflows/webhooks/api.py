@@ -24,7 +24,7 @@ from workflows.webhooks import actions, catalog
 # --- serializers ---------------------------------------------------------------------------------------------
 
 
-class EndpointOutputSerializer(serializers.ModelSerializer):
+class WebhookEndpointOutputSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     event_types = serializers.ListField(
         child=serializers.CharField(), help_text="The event types it receives; empty: every event."
@@ -51,14 +51,14 @@ class EndpointOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class EndpointSecretSerializer(EndpointOutputSerializer):
+class WebhookEndpointSecretSerializer(WebhookEndpointOutputSerializer):
     secret = serializers.CharField(help_text="The signing secret (whsec_…): in this answer only, never again.")
 
-    class Meta(EndpointOutputSerializer.Meta):
-        fields = [*EndpointOutputSerializer.Meta.fields, "secret"]
+    class Meta(WebhookEndpointOutputSerializer.Meta):
+        fields = [*WebhookEndpointOutputSerializer.Meta.fields, "secret"]
 
 
-class EndpointInputSerializer(serializers.Serializer):
+class WebhookEndpointInputSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=actions.URL_MAX, help_text="https://…; checked by the outbound guard.")
     description = serializers.CharField(max_length=actions.DESCRIPTION_MAX, required=False, allow_blank=True)
     event_types = serializers.ListField(
@@ -71,7 +71,7 @@ class EndpointInputSerializer(serializers.Serializer):
     is_enabled = serializers.BooleanField(required=False)
 
 
-class AttemptSerializer(serializers.Serializer):
+class WebhookAttemptSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     attempted_at = serializers.DateTimeField()
     request_headers = serializers.DictField(child=serializers.CharField(), help_text="The headers sent (no secret).")
@@ -80,7 +80,7 @@ class AttemptSerializer(serializers.Serializer):
     duration_ms = serializers.IntegerField()
 
 
-class DeliveryOutputSerializer(serializers.ModelSerializer):
+class WebhookDeliveryOutputSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     endpoint = serializers.UUIDField(source="endpoint.uuid", read_only=True)
     message_id = serializers.CharField(help_text="The `webhook-id` header: the same on retries and replays.")
@@ -106,14 +106,14 @@ class DeliveryOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class DeliveryDetailSerializer(DeliveryOutputSerializer):
-    attempt_log = AttemptSerializer(many=True, read_only=True)
+class WebhookDeliveryDetailSerializer(WebhookDeliveryOutputSerializer):
+    attempt_log = WebhookAttemptSerializer(many=True, read_only=True)
 
-    class Meta(DeliveryOutputSerializer.Meta):
-        fields = [*DeliveryOutputSerializer.Meta.fields, "attempt_log"]
+    class Meta(WebhookDeliveryOutputSerializer.Meta):
+        fields = [*WebhookDeliveryOutputSerializer.Meta.fields, "attempt_log"]
 
 
-class DeliveryFilterSerializer(serializers.Serializer):
+class WebhookDeliveryFilterSerializer(serializers.Serializer):
     endpoint = serializers.UUIDField(required=False, help_text="Only this endpoint's (its id).")
     status = serializers.ChoiceField(choices=DeliveryStatus.values, required=False)
     event_type = serializers.ChoiceField(choices=list(catalog.WEBHOOK_EVENT_TYPES), required=False)
@@ -129,7 +129,7 @@ class WebhookEndpointViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.Retr
     carry."""
 
     queryset = WebhookEndpoint.objects.all()
-    serializer_class = EndpointOutputSerializer
+    serializer_class = WebhookEndpointOutputSerializer
     filter_backends: list = []
     read_role = MembershipRole.ADMIN
     write_role = MembershipRole.ADMIN
@@ -138,21 +138,21 @@ class WebhookEndpointViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.Retr
         return qs.order_by("created_at", "pk")
 
     def _output(self, endpoint: WebhookEndpoint, code: int = status.HTTP_200_OK) -> Response:
-        return Response(EndpointOutputSerializer(endpoint).data, status=code)
+        return Response(WebhookEndpointOutputSerializer(endpoint).data, status=code)
 
-    @extend_schema(request=EndpointInputSerializer, responses={201: EndpointSecretSerializer})
+    @extend_schema(request=WebhookEndpointInputSerializer, responses={201: WebhookEndpointSecretSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Add an endpoint; the answer carries its new secret, once."""
-        fields = self.validated_input(EndpointInputSerializer)
+        fields = self.validated_input(WebhookEndpointInputSerializer)
         endpoint = actions.endpoint_create(organization=self.organization, actor=self.actor, **fields)
-        return Response(EndpointSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
+        return Response(WebhookEndpointSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=EndpointInputSerializer, responses=EndpointOutputSerializer, parameters=[ID])
+    @extend_schema(request=WebhookEndpointInputSerializer, responses=WebhookEndpointOutputSerializer, parameters=[ID])
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Change the URL, description, event types, drills or whether it is enabled (enabling a disabled endpoint
         clears its disabled reason; disabling it fails the deliveries not sent yet)."""
         endpoint = self.get_object()
-        fields = self.validated_input(EndpointInputSerializer, partial=True)
+        fields = self.validated_input(WebhookEndpointInputSerializer, partial=True)
         return self._output(actions.endpoint_update(endpoint=endpoint, actor=self.actor, **fields))
 
     @extend_schema(responses={204: None}, parameters=[ID], description="Deletes it with its delivery log.")
@@ -160,42 +160,44 @@ class WebhookEndpointViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.Retr
         actions.endpoint_delete(endpoint=self.get_object(), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=None, responses=EndpointSecretSerializer, parameters=[ID])
+    @extend_schema(request=None, responses=WebhookEndpointSecretSerializer, parameters=[ID])
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """A new secret, in this answer only. For 24 hours every message carries both signatures (new and
         previous, `previous_secret_expires_at`), then only the new one's."""
         endpoint, _secret = actions.endpoint_rotate_secret(endpoint=self.get_object(), actor=self.actor)
-        return Response(EndpointSecretSerializer(endpoint).data)
+        return Response(WebhookEndpointSecretSerializer(endpoint).data)
 
-    @extend_schema(request=None, responses={202: DeliveryOutputSerializer}, parameters=[ID])
+    @extend_schema(request=None, responses={202: WebhookDeliveryOutputSerializer}, parameters=[ID])
     @action(detail=True, methods=["post"])
     def test(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Queue a `webhook.test` message to the endpoint (whatever its event types); 400 if it is disabled."""
         delivery = actions.endpoint_send_test(endpoint=self.get_object(), actor=self.actor)
         delivery = WebhookDelivery.objects.select_related("endpoint", "replay_of").get(pk=delivery.pk)
-        return Response(DeliveryOutputSerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+        return Response(WebhookDeliveryOutputSerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema_view(list=extend_schema(parameters=[DeliveryFilterSerializer]), retrieve=extend_schema(parameters=[ID]))
+@extend_schema_view(
+    list=extend_schema(parameters=[WebhookDeliveryFilterSerializer]), retrieve=extend_schema(parameters=[ID])
+)
 class WebhookDeliveryViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScopedViewSet):
     """Deliveries to the organization's webhook endpoints (admin tokens), newest first; one with its attempts."""
 
     queryset = WebhookDelivery.objects.all()
-    serializer_class = DeliveryOutputSerializer
+    serializer_class = WebhookDeliveryOutputSerializer
     filter_backends: list = []
     read_role = MembershipRole.ADMIN
     write_role = MembershipRole.ADMIN
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
-        return DeliveryDetailSerializer if self.action == "retrieve" else DeliveryOutputSerializer
+        return WebhookDeliveryDetailSerializer if self.action == "retrieve" else WebhookDeliveryOutputSerializer
 
     def scope_queryset(self, qs: QuerySet) -> QuerySet:
         qs = qs.select_related("endpoint", "replay_of").order_by("-created_at", "-pk")
         if self.action == "retrieve":
             qs = qs.prefetch_related("attempt_log")
         if self.action == "list":
-            params = self.validated_input(DeliveryFilterSerializer, data=self.request.query_params)
+            params = self.validated_input(WebhookDeliveryFilterSerializer, data=self.request.query_params)
             if "endpoint" in params:
                 qs = qs.filter(endpoint__uuid=params["endpoint"])
             if params.get("status"):
@@ -204,14 +206,14 @@ class WebhookDeliveryViewSet(UuidLookupMixin, mixins.ListModelMixin, mixins.Retr
                 qs = qs.filter(event_type=params["event_type"])
         return qs
 
-    @extend_schema(request=None, responses={201: DeliveryOutputSerializer}, parameters=[ID])
+    @extend_schema(request=None, responses={201: WebhookDeliveryOutputSerializer}, parameters=[ID])
     @action(detail=True, methods=["post"])
     def replay(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Send the delivery's message again as a new delivery (same body, same `webhook-id`); 400 if its endpoint
         is disabled."""
         replay = actions.delivery_replay(delivery=self.get_object(), actor=self.actor)
         replay = WebhookDelivery.objects.select_related("endpoint", "replay_of").get(pk=replay.pk)
-        return Response(DeliveryOutputSerializer(replay).data, status=status.HTTP_201_CREATED)
+        return Response(WebhookDeliveryOutputSerializer(replay).data, status=status.HTTP_201_CREATED)
 
 
 def register(router: BaseRouter) -> None:
