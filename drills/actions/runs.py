@@ -282,6 +282,16 @@ def _ended(run: DrillRun, status: str, now: datetime) -> list[str]:
     return ["status", "ended_at", "scorecard", "updated_at"]
 
 
+def _groups_resolve(run: DrillRun, actor: Actor) -> None:
+    """Resolve the run's alert groups still open: their escalations stop and their unsent pages are canceled."""
+    group_ids = DrillLink.objects.filter(run=run, alert_group__isnull=False).values("alert_group_id")
+    open_groups = AlertGroup.objects.filter(
+        pk__in=group_ids, status__in=[AlertGroupStatus.TRIGGERED, AlertGroupStatus.ACKNOWLEDGED]
+    )
+    for group in open_groups.order_by("pk"):
+        alerting_actions.alert_group_resolve(group=group, actor=actor)
+
+
 @transaction.atomic
 def run_halt(*, run: DrillRun, actor: Actor, reason: str = "") -> DrillRun:
     """Stop a running drill at once: pending injects canceled, its open alert groups resolved (their escalations
@@ -300,11 +310,7 @@ def run_halt(*, run: DrillRun, actor: Actor, reason: str = "") -> DrillRun:
     run.halted_by = person_of(actor)
     run.halt_reason = reason
     run.save(update_fields=[*fields, "halted_by", "halt_reason"])
-    group_ids = DrillLink.objects.filter(run=run, alert_group__isnull=False).values("alert_group_id")
-    for group in AlertGroup.objects.filter(
-        pk__in=group_ids, status__in=[AlertGroupStatus.TRIGGERED, AlertGroupStatus.ACKNOWLEDGED]
-    ).order_by("pk"):
-        alerting_actions.alert_group_resolve(group=group, actor=actor)
+    _groups_resolve(run, actor)
     incident_ids = DrillLink.objects.filter(run=run, incident__isnull=False).values("incident_id")
     closed = []
     note = f"Drill {run.reference} halted by {actor.label}" + (f": {reason}" if reason else ".")
@@ -344,7 +350,8 @@ def run_halt(*, run: DrillRun, actor: Actor, reason: str = "") -> DrillRun:
 @transaction.atomic
 def run_finish(*, run: DrillRun, actor: Actor) -> DrillRun:
     """End a running drill (by hand, or on its own once every inject is out and its incidents are resolved):
-    injects still pending are canceled and the scorecard is frozen."""
+    injects still pending are canceled, the scorecard is frozen and its alert groups still open are resolved
+    (its incidents stay as they are)."""
     run = _lock(run)
     if run.status != RunStatus.RUNNING:
         raise ValidationError(
@@ -352,6 +359,7 @@ def run_finish(*, run: DrillRun, actor: Actor) -> DrillRun:
         )
     fields = _ended(run, RunStatus.FINISHED, timezone.now())
     run.save(update_fields=fields)
+    _groups_resolve(run, actor)  # the drill is over: its alerts leave the triage queue
     org_actions.audit_record(
         organization=run.organization,
         actor=actor,

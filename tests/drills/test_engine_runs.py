@@ -8,18 +8,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from alerting.models import Integration
-from drills import actions
+from alerting.models import AlertGroup, Integration
+from drills import actions, injects
 from drills.actions.runs import next_occurrence
 from drills.events import DrillStarted
 from drills.models import DrillInject, DrillIntegrationKey, DrillRun, InjectStatus, RunStatus, ScenarioStatus
 from orgs.tenancy import Actor
-from tests.drills.engine_support import AM_PAYLOAD, PD_PAYLOAD, approved_scenario, drill_org
+from tests.drills.engine_support import AM_PAYLOAD, PD_PAYLOAD, approved_scenario, drill_org, inbound
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 
-__all__ = ["drill_org"]
+__all__ = ["drill_org", "inbound"]
 
 
 def make_run(env, scenario=None, **fields):
@@ -186,14 +186,22 @@ def test_next_occurrence(start, recurrence, expected):
     assert next_occurrence(moment, "none") is None
 
 
-def test_finishing_by_hand_cancels_what_is_left_and_freezes_the_scorecard(drill_org, enqueued):
+def test_finishing_by_hand_cancels_what_is_left_resolves_its_alerts_and_freezes_the_scorecard(
+    drill_org, inbound, enqueued
+):
     run = make_run(drill_org)
     actions.run_start(run=run, actor=Actor(user=drill_org.olu))
+    alert = DrillInject.objects.get(run=run, position=0)
+    injects.inject_send(inject_id=alert.pk, token=str(alert.task_token))
 
     finished = actions.run_finish(run=run, actor=Actor(user=drill_org.olu))
 
     assert finished.status == RunStatus.FINISHED
-    assert set(DrillInject.objects.filter(run=run).values_list("status", flat=True)) == {InjectStatus.CANCELED}
+    assert list(DrillInject.objects.filter(run=run).order_by("position").values_list("status", flat=True)) == [
+        InjectStatus.SENT,
+        InjectStatus.CANCELED,
+    ]
+    assert list(AlertGroup.objects.values_list("status", flat=True)) == ["resolved"]
     assert [(row["kind"], row["actual_seconds"], row["result"]) for row in finished.scorecard] == [
         ("acknowledge", None, "not_reached"),
         ("declare", None, "not_reached"),
