@@ -92,6 +92,16 @@ def _payload_summary(inject: DrillInject | dict[str, Any]) -> str:
     return ""
 
 
+def _inject_label(inject: DrillInject, due: bool) -> str:
+    """A hint or prompt is "Shown" once marked, "Due" (read it out now) before; an alert says its status."""
+    if inject.kind != "alert":
+        if inject.status == InjectStatus.SENT:
+            return "Shown"
+        if due and inject.status == InjectStatus.PENDING:
+            return "Due now"
+    return inject.get_status_display()
+
+
 def _timeline(run: DrillRun, now: Any) -> list[dict[str, Any]]:
     """The injects in order: sent or pending; a hint's or prompt's text only once it is due."""
     if run.started_at is None:
@@ -127,10 +137,10 @@ def _timeline(run: DrillRun, now: Any) -> list[dict[str, Any]]:
                 "text": inject.text if inject.kind != "alert" and due else "",
                 "hidden_text": inject.kind != "alert" and not due,
                 "status": inject.status,
-                "status_label": "Shown"
-                if inject.kind != "alert" and inject.status == InjectStatus.SENT
-                else inject.get_status_display(),
-                "badge": common.INJECT_BADGES.get(inject.status, "badge-neutral"),
+                "status_label": _inject_label(inject, due),
+                "badge": "badge-warning"
+                if inject.kind != "alert" and due and inject.status == InjectStatus.PENDING
+                else common.INJECT_BADGES.get(inject.status, "badge-neutral"),
                 "due_in": common.duration_text(int((inject.due_at - now).total_seconds()))
                 if inject.status == InjectStatus.PENDING and inject.due_at > now
                 else "",

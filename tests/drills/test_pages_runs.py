@@ -152,7 +152,12 @@ def test_facilitator_view_shows_the_timeline_and_polls_while_running(env):
     assert "Halt drill" in page
     assert "Acknowledged 5 min — Not reached" in page
 
-    # The hint comes due and is marked shown: its text appears.
+    # The hint comes due: its text shows at once, "Due now" until the worker marks it shown.
+    hint = DrillInject.objects.get(run=run, kind="hint")
+    DrillInject.objects.filter(pk=hint.pk).update(due_at=timezone.now() - timedelta(seconds=1))
+    due = text_of(admin.get(f"{BASE}runs/{run.uuid}/").content.decode())
+    assert "T+1 min Hint Due now The load balancer logs show 502s" in due
+    # Marked shown.
     hint = DrillInject.objects.get(run=run, kind="hint")
     DrillInject.objects.filter(pk=hint.pk).update(
         status=InjectStatus.SENT, sent_at=timezone.now(), due_at=timezone.now() - timedelta(seconds=1)
