@@ -73,7 +73,7 @@ class WorkflowForm(forms.Form):
         if self.workflow is not None:
             others = others.exclude(pk=self.workflow.pk)
         if others.exists():
-            raise forms.ValidationError(f"Another workflow is already called “{name}”.")
+            raise forms.ValidationError(f"A workflow named “{name}” already exists.")
         return name
 
     @classmethod

@@ -55,6 +55,8 @@ from tests.retros import analytics_tenancy_rows as analytics_rows
 from tests.retros import tenancy_rows as retros_rows
 from tests.statuspage import tenancy_rows as statuspage_rows
 from tests.ticketing import tenancy_rows as ticketing_rows
+from tests.workflows import tenancy_rows as workflows_rows
+from tests.workflows import webhook_tenancy_rows as webhooks_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +117,8 @@ EXTENSIONS = (
     retros_rows,
     analytics_rows,
     drills_rows,
+    workflows_rows,
+    webhooks_rows,
 )
 
 
