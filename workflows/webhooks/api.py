@@ -29,7 +29,9 @@ class WebhookEndpointOutputSerializer(serializers.ModelSerializer):
     event_types = serializers.ListField(
         child=serializers.CharField(), help_text="The event types it receives; empty: every event."
     )
-    disabled_reason = serializers.CharField(help_text="Why it is disabled (e.g. its receiver answered 410 Gone).")
+    disabled_reason = serializers.CharField(
+        max_length=200, help_text="Why it is disabled (e.g. its receiver answered 410 Gone)."
+    )
     previous_secret_expires_at = serializers.DateTimeField(
         allow_null=True, help_text="After a rotation: until when the previous secret also signs every message."
     )
@@ -83,7 +85,9 @@ class WebhookAttemptSerializer(serializers.Serializer):
 class WebhookDeliveryOutputSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
     endpoint = serializers.UUIDField(source="endpoint.uuid", read_only=True)
-    message_id = serializers.CharField(help_text="The `webhook-id` header: the same on retries and replays.")
+    message_id = serializers.CharField(
+        max_length=64, help_text="The `webhook-id` header: the same on retries and replays."
+    )
     body = serializers.CharField(help_text="The exact JSON sent.")
     replay_of = serializers.UUIDField(source="replay_of.uuid", read_only=True, allow_null=True)
 
