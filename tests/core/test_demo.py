@@ -14,6 +14,7 @@ def test_every_app_with_demo_data_has_a_step_in_order():
         ("statuspage", 75),
         ("retros", 80),
         ("workflows", 90),
+        ("drills", 95),
     ]
 
 
