@@ -1,6 +1,7 @@
 // The drill scenario editor: each inject row shows the fields of its kind (an alert's format, service and
-// payload; a hint's or prompt's text). Without this script every field shows and the server keeps what the
-// kind needs.
+// payload; a hint's or prompt's text), and changing an alert's format swaps the example payload for that
+// format's while the payload is still an untouched example. Without this script every field shows and the server
+// keeps what the kind needs.
 (function () {
   "use strict";
 
@@ -15,6 +16,27 @@
     });
   }
 
+  var examples = {};
+  var source = document.getElementById("drill-payload-examples");
+  if (source) {
+    try { examples = JSON.parse(source.textContent); } catch (e) { examples = {}; }
+  }
+
+  function pretty(value) { return JSON.stringify(value, null, 2); }
+
+  function isExample(text) {
+    var normalized;
+    try { normalized = JSON.stringify(JSON.parse(text)); } catch (e) { return false; }
+    return Object.keys(examples).some(function (key) { return JSON.stringify(examples[key]) === normalized; });
+  }
+
+  function swapExample(select) {
+    var row = select.closest("[data-inject]");
+    var payload = row && row.querySelector("textarea[name$='-payload']");
+    if (!payload || !examples[select.value]) return;
+    if (!payload.value.trim() || isExample(payload.value)) payload.value = pretty(examples[select.value]);
+  }
+
   function init(root) {
     root.querySelectorAll("[data-inject]").forEach(sync);
   }
@@ -25,6 +47,7 @@
       var row = target.closest("[data-inject]");
       if (row) sync(row);
     }
+    if (target && target.matches && target.matches("select[name$='-format']")) swapExample(target);
   });
 
   document.addEventListener("DOMContentLoaded", function () {
