@@ -325,8 +325,11 @@ def _condition_from_post(data: QueryDict, i: int, specs: dict[str, FieldSpec]) -
     field_name = _text(data, f"{prefix}-field")
     operator = _text(data, f"{prefix}-operator")
     spec = specs.get(field_name)
+    previous = _text(data, f"{prefix}-was")
+    if spec is not None and previous and previous != field_name:
+        return new_condition({field_name: spec})  # the field changed: its first operator and value
     if spec is not None and operator not in {op for op, _ in spec.operators} and spec.operators:
-        operator = spec.operators[0][0]  # the field changed: its first operator
+        operator = spec.operators[0][0]
     value: Any
     if operator in NO_VALUE_OPERATORS:
         value = None
@@ -471,7 +474,7 @@ def errors_by_row(
         texts = [str(m) for m in messages]
         if kind == "actions" and sub.startswith("params.") and index < len(action_list):
             label = param_labels(str(action_list[index].get("action", ""))).get(sub.removeprefix("params."))
-            texts = [f"{label}: {t}" for t in texts] if label else texts
+            texts = [t if not label or t.startswith(label) else f"{label}: {t}" for t in texts]
         rows[kind].setdefault(index, []).extend(texts)
     return rows["conditions"], rows["actions"], rest
 

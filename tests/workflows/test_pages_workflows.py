@@ -239,7 +239,7 @@ def test_editor_shows_a_bad_value_next_to_its_row_and_saves_nothing(admin_client
     slot = body.split('id="conditions-0-errors"')[1].split("</div>")[0]
     assert text_of(slot) == 'role="alert"> SEV9 is not a severity of this organization.'
     step_slot = body.split('id="actions-0-errors"')[1].split("</div>")[0]
-    assert "Note:" in text_of(step_slot)
+    assert text_of(step_slot) == 'role="alert"> Note is required.'
     assert "The workflow was not saved." in body
     assert '<option value="SEV9" selected>SEV9 (does not exist)</option>' in body
     assert Workflow.objects.filter(organization=org).exists() is False
@@ -454,3 +454,17 @@ def test_delete_asks_first_then_deletes_and_keeps_runs(admin_client, workflow):
     run.refresh_from_db()
     assert run.workflow_name == "Major incident kickoff"
     assert AuditEvent.objects.filter(action="workflow.deleted", target_id=str(workflow.uuid)).exists()
+
+
+def test_changing_a_conditions_field_starts_it_from_that_fields_first_test_and_value(admin_client, severities):
+    response = admin_client.post(
+        f"{BASE}new/",
+        editor_post(op="refresh", **{"conditions-0-was": "severity", "conditions-0-field": "status"}),
+        HTTP_HX_REQUEST="true",
+    )
+
+    body = response.content.decode()
+    assert '<option value="status" selected>Status</option>' in body
+    assert '<option value="is" selected>is</option>' in body
+    assert '<option value="triage" selected>Triage</option>' in body
+    assert "SEV2" not in body.split('id="condition-0"')[1].split("</li>")[0]

@@ -89,7 +89,7 @@ def _editor_context(
         "action_rows": action_rows,
         "other_errors": other_errors,
         "has_errors": bool(errors) or bool(form.errors),
-        "field_slots": [(f"errors-{name}", form.errors.get(name, [])) for name in form.fields],
+        "field_slots": [(f"errors-{name}", form.errors.get(name, [])) for name in ("name", "description", "trigger")],
         "editor_url": editor_url,
         "validate_url": validate_url,
         "max_rows": 20,
