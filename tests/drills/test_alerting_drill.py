@@ -88,3 +88,23 @@ def test_pages_of_a_drill_group_stay_out_of_production_paging_analytics(org, peo
 
     assert analytics.analytics_paging(organization=org, filters=window).pages == 1
     assert analytics.analytics_paging(organization=org, filters=with_drills).pages == 3
+
+
+def test_the_queue_the_group_page_and_the_integrations_page_badge_drills(org, people, enqueued, client, make_member):
+    production = make_integration(org, make_policy(org, [(people["ana"], 5)]))
+    drill = drill_integration(production)
+    real, rehearsal = trigger(production, "real"), trigger(drill, "drill")
+    admin = make_member(org, "admin", email="admin@acme.test").user
+    client.force_login(admin)
+    badge = '<span class="badge badge-drill"'
+
+    queue = client.get("/o/acme/alerts/").content.decode()
+    rows = {
+        group.uuid: queue.split(f'id="alert-group-{group.uuid}"')[1].split("</tr>")[0] for group in (real, rehearsal)
+    }
+    assert badge in rows[rehearsal.uuid]
+    assert badge not in rows[real.uuid]
+    assert badge in client.get(f"/o/acme/alerts/{rehearsal.uuid}/").content.decode()
+    assert badge not in client.get(f"/o/acme/alerts/{real.uuid}/").content.decode()
+    listing = client.get("/o/acme/alerts/integrations/").content.decode()
+    assert listing.count(badge) == 1
