@@ -288,6 +288,18 @@ def test_a_scenario_runs_end_to_end_and_a_halted_run_leaves_nothing_behind(org, 
         (kind, expected[kind], "met") for kind in ("acknowledge", "declare", "commander", "mitigate")
     ]
     assert all(value < 60 for value in expected.values())
+    shown = api(stack, token, "GET", f"drill-runs/{run.uuid}/")
+    assert (shown["status"], shown["incidents"], sorted(shown["alert_groups"])) == (
+        "running",
+        [number],
+        sorted(str(g.uuid) for g in groups),
+    )
+    assert [(r["kind"], r["target_seconds"], r["actual_seconds"], r["result"]) for r in shown["scorecard"]] == [
+        ("acknowledge", 60, expected["acknowledge"], "met"),
+        ("declare", 120, expected["declare"], "met"),
+        ("commander", 300, expected["commander"], "met"),
+        ("mitigate", 600, expected["mitigate"], "met"),
+    ]
 
     # When the incident resolves and the second group is resolved, the run finishes on its own, scorecard frozen
     api(stack, token, "POST", f"alert-groups/{groups[1].uuid}/resolve/")
