@@ -14,7 +14,14 @@ from django.test import override_settings
 
 from core import checks, crypto
 from notifications.models import ContactKind, ContactMethod
-from tests.factories import ContactMethodFactory, NotificationFactory, OrganizationFactory, UserFactory
+from tests.factories import (
+    ContactMethodFactory,
+    NotificationFactory,
+    OrganizationFactory,
+    UserFactory,
+    WebhookEndpointFactory,
+)
+from workflows.models import WebhookEndpoint
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()
@@ -147,6 +154,7 @@ def test_rotate_re_encrypts_every_column_with_the_first_key_and_is_idempotent():
         methods = [ContactMethodFactory(kind=ContactKind.WEBHOOK) for _ in range(3)]
         ContactMethodFactory(kind=ContactKind.EMAIL)  # no secret: nothing to do
         delivery = NotificationFactory(contact_method=methods[0], secret_content='{"subject": "code 123456"}')
+        endpoint = WebhookEndpointFactory()  # an outbound webhook's whsec_ secret
     secrets = [m.secret for m in methods]
     out, again = StringIO(), StringIO()
 
@@ -155,15 +163,23 @@ def test_rotate_re_encrypts_every_column_with_the_first_key_and_is_idempotent():
         call_command("encryption_rotate", stdout=again)
 
     assert out.getvalue().splitlines() == [
+        "drills.DrillIntegrationKey.key: 0 re-encrypted, 0 already current",
         "notifications.ContactMethod.secret: 3 re-encrypted, 0 already current",
         "notifications.Notification.secret_content: 1 re-encrypted, 0 already current",
         "statuspage.Audience.webhook_url: 0 re-encrypted, 0 already current",
+        "workflows.WebhookEndpoint.previous_secret: 0 re-encrypted, 0 already current",
+        "workflows.WebhookEndpoint.secret: 1 re-encrypted, 0 already current",
     ]
     assert again.getvalue().splitlines() == [
+        "drills.DrillIntegrationKey.key: 0 re-encrypted, 0 already current",
         "notifications.ContactMethod.secret: 0 re-encrypted, 3 already current",
         "notifications.Notification.secret_content: 0 re-encrypted, 1 already current",
         "statuspage.Audience.webhook_url: 0 re-encrypted, 0 already current",
+        "workflows.WebhookEndpoint.previous_secret: 0 re-encrypted, 0 already current",
+        "workflows.WebhookEndpoint.secret: 0 re-encrypted, 1 already current",
     ]
+    with override_settings(FIREBREAK_ENCRYPTION_KEYS=[NEW_KEY]):
+        assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == endpoint.secret
     with override_settings(FIREBREAK_ENCRYPTION_KEYS=[NEW_KEY]):  # the old key can go now
         assert [ContactMethod.objects.get(pk=m.pk).secret for m in methods] == secrets
     new = Fernet(NEW_KEY.encode())
@@ -182,7 +198,7 @@ def test_rotate_reports_values_no_key_opens_and_fails():
     with pytest.raises(CommandError) as failed:
         call_command("encryption_rotate", stdout=out)
 
-    assert out.getvalue().splitlines()[0] == (
+    assert out.getvalue().splitlines()[1] == (
         "notifications.ContactMethod.secret: 0 re-encrypted, 1 already current, 1 unreadable with the configured keys"
     )
     assert str(failed.value).startswith("1 value(s) could not be decrypted with any configured key")

@@ -17,7 +17,7 @@ from incidents.events import (
     TimelineEventAdded,
     TimelineEventPinned,
 )
-from incidents.models import Incident, IncidentRole, Severity, TimelineEvent
+from incidents.models import Incident, IncidentRole, RoleAssignment, Severity, TimelineEvent
 from orgs.models import Membership, Organization
 from orgs.tenancy import Actor
 from tests.factories import ServiceFactory
@@ -77,6 +77,7 @@ def test_declaring_publishes_the_incident_and_its_impact(org, actor, published):
             role_id=commander.pk,
             role="Incident Commander",
             user_id=actor.user.pk,
+            assignment_id=RoleAssignment.objects.get(incident=incident).pk,
         )
     ]
     entries = TimelineEvent.objects.filter(incident=incident).order_by("id")
@@ -105,6 +106,8 @@ def test_status_changes_carry_before_after_and_the_impact_left(org, actor, publi
     actions.incident_transition(incident=incident, status="resolved", actor=actor)
     actions.incident_transition(incident=other, status="merged", actor=actor, merged_into=into)
 
+    # Each change names its own timeline entry: the occurrence a reaction can tell from a repeat.
+    to_monitoring, to_resolved, to_merged = TimelineEvent.objects.filter(kind="status_changed").order_by("id")
     assert of_type(published, IncidentStatusChanged) == [
         IncidentStatusChanged(
             organization_id=org.pk,
@@ -115,6 +118,7 @@ def test_status_changes_carry_before_after_and_the_impact_left(org, actor, publi
             is_drill=False,
             service_ids=(api.pk,),
             services_health="degraded_performance",
+            timeline_event_id=to_monitoring.pk,
         ),
         IncidentStatusChanged(
             organization_id=org.pk,
@@ -125,6 +129,7 @@ def test_status_changes_carry_before_after_and_the_impact_left(org, actor, publi
             is_drill=False,
             service_ids=(api.pk,),
             services_health="operational",
+            timeline_event_id=to_resolved.pk,
         ),
         IncidentStatusChanged(
             organization_id=org.pk,
@@ -136,6 +141,7 @@ def test_status_changes_carry_before_after_and_the_impact_left(org, actor, publi
             is_drill=False,
             service_ids=(),
             services_health="operational",
+            timeline_event_id=to_merged.pk,
         ),
     ]
 
@@ -171,7 +177,14 @@ def test_an_edit_publishes_what_changed_and_only_severity_or_services_state_an_i
         ),
     ]
     assert of_type(published, IncidentSeverityChanged) == [
-        IncidentSeverityChanged(organization_id=org.pk, incident_id=incident.pk, number=1, before="SEV2", after="SEV1")
+        IncidentSeverityChanged(
+            organization_id=org.pk,
+            incident_id=incident.pk,
+            number=1,
+            before="SEV2",
+            after="SEV1",
+            timeline_event_id=TimelineEvent.objects.get(kind="severity_changed").pk,
+        )
     ]
 
 

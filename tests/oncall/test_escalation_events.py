@@ -243,7 +243,8 @@ def test_the_escalation_events_are_subscribed_where_the_docs_say(org):
         return {(s.label.split(".")[0], s.when) for s in events.subscriptions(name)}
 
     assert who("escalation.paged") == {("incidents", "in_transaction")}
-    assert who("escalation.unanswered") == {("alerting", "in_transaction")}
+    # workflows follows it too (the "alert group went unanswered" trigger), by name from the top layer.
+    assert who("escalation.unanswered") == {("alerting", "in_transaction"), ("workflows", "in_transaction")}
     assert who("escalation.ended") == {("alerting", "in_transaction")}
     assert who("manual_page.sent") == {("incidents", "in_transaction")}
 

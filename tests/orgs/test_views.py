@@ -1198,6 +1198,7 @@ EVERYONE = [
     "My notifications",
     "Retrospectives",
     "Analytics",
+    "Drills",
 ]
 
 

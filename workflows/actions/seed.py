@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import transaction
 
-from orgs import actions as org_actions
 from orgs.models import Organization
 from orgs.tenancy import Actor
 from workflows.models import Workflow
@@ -91,17 +90,9 @@ def declaration_process_ensure(*, organization: Organization, actor: Actor | Non
     fields = definition()
     if Workflow.objects.for_org(organization).filter(name__iexact=fields["name"]).exists():
         return None  # the org already has a workflow of that name: theirs wins
-    workflow = Workflow.objects.create(organization=organization, seed_key=SEED_KEY, **fields)
-    org_actions.audit_record(
-        organization=organization,
-        actor=actor or Actor.system(),
-        action="workflow.created",
-        target_type="workflow",
-        target_id=str(workflow.uuid),
-        target_label=workflow.name,
-        changes={"seeded": SEED_KEY},
-    )
-    return workflow
+    # Like the org's default severities and roles, the seeded workflow is part of the new org, not a change
+    # someone made: it is not audited (its seed_key says where it came from). Edits to it are audited.
+    return Workflow.objects.create(organization=organization, seed_key=SEED_KEY, **fields)
 
 
 def organization_seed(event: Any) -> None:
