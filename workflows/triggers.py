@@ -156,36 +156,25 @@ def _incident_loader(incident_id: int | None) -> Callable[[], dict]:
 
 
 def _incident_services_loader(incident_id: int | None) -> Callable[[], dict]:
+    """The affected services, their owner teams and their labels ("key=value"): one query (labels left-joined)."""
+
     def load() -> dict:
         from incidents.models import IncidentService
 
         rows = (
             list(
                 IncidentService.objects.filter(incident_id=incident_id).values_list(
-                    "service__slug", "service__owner_team__slug"
+                    "service__slug", "service__owner_team__slug", "service__labels__key", "service__labels__value"
                 )
             )
             if incident_id
             else []
         )
         return {
-            "services": sorted({slug for slug, _ in rows}),
-            "owner_team": sorted({team for _, team in rows if team}),
+            "services": sorted({slug for slug, _, _, _ in rows}),
+            "owner_team": sorted({team for _, team, _, _ in rows if team}),
+            "labels": sorted({f"{key}={value}" for _, _, key, value in rows if key is not None}),
         }
-
-    return load
-
-
-def _incident_labels_loader(incident_id: int | None) -> Callable[[], dict]:
-    def load() -> dict:
-        from services.models import ServiceLabel
-
-        rows = (
-            ServiceLabel.objects.filter(service__incident_links__incident_id=incident_id).values_list("key", "value")
-            if incident_id
-            else []
-        )
-        return {"labels": sorted({f"{key}={value}" for key, value in rows})}
 
     return load
 
@@ -193,8 +182,8 @@ def _incident_labels_loader(incident_id: int | None) -> Callable[[], dict]:
 def incident_context(
     organization_id: int, incident_id: int | None, values: dict | None = None, *, services: bool = True
 ) -> Context:
-    """The context of an incident: its severity, status, type, drill flag (one query), its services and their
-    owner teams (one query), their labels (one query), the org's severity ranks (one query), each when needed.
+    """The context of an incident: its severity, status, type, drill flag (one query), its services with their
+    owner teams and labels (one query), the org's severity ranks (one query), each when needed.
     Without `services`, the caller fills those keys (an alert group's own service)."""
     context = Context(
         values,
@@ -215,8 +204,7 @@ def incident_context(
         ],
     )
     if services:
-        context.add_loader(("services", "owner_team"), _incident_services_loader(incident_id))
-        context.add_loader(("labels",), _incident_labels_loader(incident_id))
+        context.add_loader(("services", "owner_team", "labels"), _incident_services_loader(incident_id))
     return context
 
 
@@ -429,22 +417,26 @@ def runs_start_for_event(event: Any) -> None:
     chain = running_chain.get()
     if len(chain) >= MAX_CHAIN:
         return
-    workflows = list(
-        Workflow.objects.filter(organization_id=event.organization_id, trigger=trigger, is_enabled=True).only(
-            "id", "name", "trigger", "conditions", "condition_mode", "actions", "run_in_drills", "organization_id"
-        )
-    )
-    workflows = [w for w in workflows if w.pk not in chain]
-    if not workflows:
+    # Plain rows, not models, and not the actions: only the workflows that match are loaded whole (one more
+    # query, below), so an org's many workflows cost one light query per event.
+    rows = [
+        row
+        for row in Workflow.objects.filter(
+            organization_id=event.organization_id, trigger=trigger, is_enabled=True
+        ).values_list("id", "conditions", "condition_mode", "run_in_drills")
+        if row[0] not in chain
+    ]
+    if not rows:
         return
     subject = SUBJECTS[trigger](event)
     if subject is None:
         return
     context = subject.context
-    if trigger != "drill.started" and not all(w.run_in_drills for w in workflows) and context.get("is_drill"):
-        workflows = [w for w in workflows if w.run_in_drills]
-    chosen = [w for w in workflows if matches(w.conditions or [], w.condition_mode, context)]
-    if chosen:
+    if trigger != "drill.started" and not all(row[3] for row in rows) and context.get("is_drill"):
+        rows = [row for row in rows if row[3]]
+    chosen_ids = [pk for pk, conditions, mode, _drills in rows if matches(conditions or [], mode, context)]
+    if chosen_ids:
+        chosen = list(Workflow.objects.filter(pk__in=chosen_ids).order_by("name", "pk"))
         runs.runs_start(
             organization_id=event.organization_id,
             workflows=chosen,
