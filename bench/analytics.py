@@ -48,6 +48,7 @@ def server_env() -> dict[str, str]:
         REDIS_URL=REDIS_URL,
         LOG_LEVEL="WARNING",
         FIREBREAK_VAR_DIR=VAR_DIR,
+        FIREBREAK_ENCRYPTION_KEYS="YmVuY2gtYW5hbHl0aWNzLWtleS0zMi1ieXRlcyEhISE=",  # a fixed bench-only key
     )
     return env
 

@@ -55,6 +55,7 @@ SETTINGS_ENV = {
     "FIREBREAK_SITE_URL": "https://firebreak.bench",
     "FIREBREAK_OUTBOUND_ALLOW": "127.0.0.0/8",  # the receiver is on loopback (core/outbound.py)
     "LOG_LEVEL": "WARNING",
+    "FIREBREAK_ENCRYPTION_KEYS": "YmVuY2gtZXNjYWxhdGlvbi1rZXktMzItYnl0ZXMhISE=",  # a fixed bench-only key
 }
 
 

@@ -61,6 +61,7 @@ def server_env() -> dict[str, str]:
         DATABASE_URL=DATABASE_URL,
         REDIS_URL=REDIS_URL,
         LOG_LEVEL="WARNING",
+        FIREBREAK_ENCRYPTION_KEYS="YmVuY2gtaW5nZXN0LWtleS0zMi1ieXRlcy1sb25nISE=",  # a fixed bench-only key
     )
     return env
 
