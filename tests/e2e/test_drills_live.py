@@ -65,7 +65,8 @@ def test_facilitator_sees_the_clock_and_injects_then_halts_with_a_reason(page, l
     expect(rows.nth(0).locator(".dr-tl-say")).to_have_text("Checkout's error rate is climbing")
     expect(rows.nth(1).locator(".dr-tl-offset")).to_have_text("T+10 min")
     expect(rows.nth(1).locator(".dr-tl-head")).to_have_text("Hint Pending")
-    expect(rows.nth(1).locator(".dr-tl-text")).to_have_text(re.compile(r"^Shown here at T\+10 min \(in 8 min 2\d s\)\.$"))
+    later = re.compile(r"^Shown here at T\+10 min \(in 8 min 2\d s\)\.$")
+    expect(rows.nth(1).locator(".dr-tl-text")).to_have_text(later)
     expect(page.locator(".dr-injects-card")).not_to_contain_text("The load balancer logs show 502s")
 
     # The view polls every 5 s: the clock moves on without a reload.
