@@ -1,213 +1,32 @@
-"""The workflow editor's form: the workflow's own fields (a Django form) and its condition and action rows.
+"""The editor's condition and action rows: read from a POST (`definition_from_post`), changed by a row button
+(`apply_op`) and rendered back with their errors (`editor_rows`). How they are posted: workflows/forms/__init__.py."""
 
-How the rows are posted (chosen so the page works with and without JavaScript): every row is plain named inputs,
-``conditions-<i>-field``, ``conditions-<i>-operator``, ``conditions-<i>-value`` (repeated for a list; a time window
-is ``-start``, ``-end``, ``-timezone`` and ``-days``) and ``actions-<i>-action``, ``actions-<i>-delay`` (minutes),
-``actions-<i>-enabled`` and ``actions-<i>-p-<param>`` (repeated for a list), with ``condition_count`` and
-``action_count``. Adding, removing and moving a row is a submit button named ``op`` (``add-condition``,
-``remove-action:2``, ``up-action:1``, ``refresh`` after a field or an action changed, which changes the inputs the
-row needs): the server applies it and renders the rows again — over htmx when JavaScript runs (only the rows are
-swapped), as a whole page otherwise. Nothing is kept in a hidden JSON blob that a person could not read or fix.
-
-`definition_from_post` turns the rows into the ``conditions`` / ``actions`` lists the engine validates
-(workflows.validation); `editor_rows` turns such lists (and the errors keyed ``conditions[0].value``,
-``actions[2].params.role``) back into rows to render.
-"""
-
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django import forms
 from django.http import QueryDict
 
 from core import limits
-from incidents import selectors as incident_selectors
-from incidents.models import IncidentStatus
-from oncall.selectors import policies as oncall_selectors
-from orgs import selectors as org_selectors
 from orgs.models import Organization
-from statuspage.models import Component, StatusPage
-from statuspage.stakeholders import selectors as stakeholder_selectors
-from workflows import conditions
-from workflows.models import ConditionMode, Trigger, WebhookEndpoint, Workflow
+from workflows.forms.choices import (
+    CHOICES,
+    COMPOSITES,
+    ERROR_KEY,
+    LIST_KINDS,
+    MAX_ACTIONS,
+    MAX_CONDITIONS,
+    MAX_DELAY_MINUTES,
+    MULTI_OPERATORS,
+    NO_VALUE_OPERATORS,
+    VALUE_MAX_CHARS,
+    WEEKDAYS,
+    WINDOW_OPERATORS,
+    FieldSpec,
+    composite_decode,
+    composite_encode,
+    field_specs,
+)
 from workflows.steps import ACTIONS, ParamField
-
-MAX_CONDITIONS = 20
-MAX_ACTIONS = 20
-MAX_DELAY_MINUTES = 7 * 24 * 60  # a week
-VALUE_MAX_CHARS = 200
-MULTI_OPERATORS = conditions.LIST_OPERATORS
-NO_VALUE_OPERATORS = conditions.NO_VALUE_OPERATORS
-WINDOW_OPERATORS = conditions.WINDOW_OPERATORS
-WEEKDAYS = (("0", "Mon"), ("1", "Tue"), ("2", "Wed"), ("3", "Thu"), ("4", "Fri"), ("5", "Sat"), ("6", "Sun"))
-ERROR_KEY = re.compile(r"^(conditions|actions)\[(\d+)\](?:\.(.+))?$")
-LIST_KINDS = frozenset({"audiences", "component"})  # params that take a list of the kind's values
-
-
-class WorkflowForm(forms.Form):
-    """A workflow's own fields; its conditions and actions are the rows (see the module's docstring)."""
-
-    name = forms.CharField(max_length=120, help_text="Shown on the incident timeline: “Workflow Declaration process”.")
-    description = forms.CharField(
-        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Why it exists."
-    )
-    trigger = forms.ChoiceField(choices=Trigger.choices, label="When")
-    condition_mode = forms.ChoiceField(
-        choices=ConditionMode.choices, initial=ConditionMode.ALL, widget=forms.RadioSelect, label="Run if"
-    )
-    run_in_drills = forms.BooleanField(
-        required=False, label="Also run for drills", help_text="Drill incidents run this workflow too."
-    )
-    is_enabled = forms.BooleanField(required=False, initial=True, label="Enabled")
-
-    def __init__(self, *args: Any, organization: Organization, workflow: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.organization = organization
-        self.workflow = workflow
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        others = Workflow.objects.for_org(self.organization).filter(name__iexact=name)
-        if self.workflow is not None:
-            others = others.exclude(pk=self.workflow.pk)
-        if others.exists():
-            raise forms.ValidationError(f"A workflow named “{name}” already exists.")
-        return name
-
-    @classmethod
-    def initial_for(cls, workflow: Any) -> dict[str, Any]:
-        return {name: getattr(workflow, name) for name in cls.base_fields}
-
-
-# --- choices the rows offer ---------------------------------------------------------------------------------------
-
-
-def _severities(org: Organization) -> list[tuple[str, str]]:
-    return [(s.name, s.name) for s in incident_selectors.severity_list(organization=org)]
-
-
-def _roles(org: Organization) -> list[tuple[str, str]]:
-    return [(r.slug, r.name) for r in incident_selectors.role_list(organization=org)]
-
-
-def _users(org: Organization) -> list[tuple[str, str]]:
-    return [(str(u.uuid), u.display_name) for u in org_selectors.member_choices(organization=org)]
-
-
-def _schedules(org: Organization) -> list[tuple[str, str]]:
-    return [(s.slug, s.name) for s in oncall_selectors.schedule_choices(organization=org)]
-
-
-def _policies(org: Organization) -> list[tuple[str, str]]:
-    return [(p.slug, p.name) for p in oncall_selectors.policy_choices(organization=org)]
-
-
-def _teams(org: Organization) -> list[tuple[str, str]]:
-    return [(t.slug, t.name) for t in oncall_selectors.team_choices(organization=org)]
-
-
-def _audiences(org: Organization) -> list[tuple[str, str]]:
-    return [(str(a.uuid), a.name) for a in stakeholder_selectors.audience_list(organization=org)]
-
-
-def _templates(org: Organization) -> list[tuple[str, str]]:
-    return [(str(t.uuid), t.name) for t in stakeholder_selectors.template_list(organization=org)]
-
-
-def _status_pages(org: Organization) -> list[tuple[str, str]]:
-    pages = StatusPage.objects.for_org(org).order_by("-is_default", "title")
-    return [("default", "The default status page"), *((str(p.uuid), p.title) for p in pages)]
-
-
-def _components(org: Organization) -> list[tuple[str, str]]:
-    components = Component.objects.for_org(org).select_related("page").order_by("page__title", "position", "name")
-    return [(str(c.uuid), f"{c.page.title}: {c.name}") for c in components]
-
-
-def _endpoints(org: Organization) -> list[tuple[str, str]]:
-    endpoints = WebhookEndpoint.objects.for_org(org).order_by("created_at", "id")
-    return [(str(e.uuid), e.description or e.url) for e in endpoints]
-
-
-def _statuses(org: Organization) -> list[tuple[str, str]]:
-    return list(IncidentStatus.choices)
-
-
-CHOICES: dict[str, Callable[[Organization], list[tuple[str, str]]]] = {
-    "role": _roles,
-    "user": _users,
-    "schedule": _schedules,
-    "policy": _policies,
-    "team": _teams,
-    "severity": _severities,
-    "status": _statuses,
-    "audience": _audiences,
-    "audiences": _audiences,
-    "component": _components,
-    "endpoint": _endpoints,
-    "status_page": _status_pages,
-    "stakeholder_template": _templates,
-}
-
-
-# A composite param (who to page, who is assigned) is one select whose options encode the dict: "<kind>:<id>".
-def _composite(org: Organization, kinds: tuple[tuple[str, str, str], ...], extra: tuple = ()) -> list[tuple]:
-    """Grouped options: (group label, [(value, label)]) for each (kind, group label, choices kind)."""
-    groups: list[tuple] = list(extra)
-    for kind, label, source in kinds:
-        options = [(f"{kind}:{value}", text) for value, text in CHOICES[source](org)]
-        if options:
-            groups.append((label, options))
-    return groups
-
-
-COMPOSITES: dict[str, Callable[[Organization], list[tuple]]] = {
-    # assign_role's `to`
-    "role_target": lambda org: _composite(
-        org,
-        (("schedule", "A schedule's on-call", "schedule"), ("user", "A person", "user")),
-        (("", [("service_oncall", "The on-call of the incident's first service")]),),
-    ),
-    # page's `target`
-    "page_target": lambda org: _composite(
-        org,
-        (
-            ("role", "Whoever holds the role", "role"),
-            ("schedule", "A schedule's on-call", "schedule"),
-            ("policy", "An escalation policy", "policy"),
-            ("team", "A team", "team"),
-            ("user", "A person", "user"),
-        ),
-    ),
-    # add_tasks' / create_follow_up's `assignee`
-    "assignee": lambda org: _composite(
-        org,
-        (("role", "Whoever holds the role", "role"), ("user", "A person", "user")),
-        (("", [("none", "Nobody")]),),
-    ),
-}
-
-
-def composite_encode(value: Any) -> str:
-    """A composite param as its option value: {"kind": "schedule", "schedule": "primary"} → "schedule:primary"
-    (none: "none", the option "Nobody" where a param offers it)."""
-    if not isinstance(value, dict):
-        return "none" if value in (None, "") else str(value)
-    kind = str(value.get("kind", ""))
-    inner = value.get(kind)
-    return f"{kind}:{inner}" if inner not in (None, "") else kind
-
-
-def composite_decode(text: str) -> Any:
-    if text in ("", "none"):
-        return None
-    kind, _, inner = text.partition(":")
-    return {"kind": kind, kind: inner} if inner else {"kind": kind}
-
-
-# --- the editor's rows --------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -261,52 +80,6 @@ class ActionRow:
     @property
     def prefix(self) -> str:
         return f"actions-{self.index}"
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """A condition field as the editor needs it (made from workflows.conditions.catalog)."""
-
-    name: str
-    label: str
-    operators: list[tuple[str, str]]
-    kind: str  # choice | bool | window | text
-    values: list[tuple[str, str]]
-
-
-def _value_labels(organization: Organization, kind: str) -> dict[str, str]:
-    """How the editor names the values of a field kind (the stored values are slugs)."""
-    from incidents.models import IncidentType
-    from oncall.models import Schedule
-    from services.models import Service
-
-    if kind == "status":
-        return dict(IncidentStatus.choices)
-    if kind == "service":
-        return dict(Service.objects.for_org(organization).values_list("slug", "name"))
-    if kind == "team":
-        return dict(oncall_selectors.team_choices(organization=organization).values_list("slug", "name"))
-    if kind == "incident_type":
-        return dict(IncidentType.objects.for_org(organization).values_list("slug", "name"))
-    if kind == "schedule":
-        return dict(Schedule.objects.for_org(organization).values_list("slug", "name"))
-    return {}
-
-
-def field_specs(organization: Organization, trigger: str = "") -> dict[str, FieldSpec]:
-    """The condition fields `trigger` offers (every field when none), from the engine's catalog."""
-    catalog = conditions.catalog(organization)
-    offered = catalog["triggers"].get(trigger) if trigger else None
-    specs = {}
-    for entry in catalog["fields"]:
-        if offered is not None and entry["name"] not in offered:
-            continue
-        operators = [(op["name"], op["label"]) for op in entry["operators"]]
-        kind = {"bool": "bool", "time_window": "window"}.get(entry["kind"], "choice")
-        labels = _value_labels(organization, entry["kind"]) if kind == "choice" else {}
-        values = [(str(v), labels.get(str(v), str(v))) for v in entry["values"]] if kind == "choice" else []
-        specs[entry["name"]] = FieldSpec(entry["name"], entry["label"], operators, kind, values)
-    return specs
 
 
 def _text(data: QueryDict, name: str, limit: int = VALUE_MAX_CHARS) -> str:
