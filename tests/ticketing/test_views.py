@@ -37,6 +37,31 @@ def test_list_shows_overdue_first_with_counts(scene):
     assert "New follow-up" not in html
 
 
+def test_a_drill_debriefs_follow_ups_are_labelled_drill_in_the_list_and_on_their_page(scene):
+    drill = scene.declare("Failover drill", is_drill=True)
+    real = scene.declare("Checkout failing")
+    create(scene, "Shorten the failover runbook", incident=drill)
+    create(scene, "Add a canary", incident=real)
+
+    html = scene.client(scene.viewer).get(BASE).content.decode()
+    rows = dict(
+        re.findall(
+            r'<span class="mono muted">(FU-\d+)</span>.*?'
+            r'(INC-\d+</a>(?: <span class="badge badge-drill">Drill</span>)?)',
+            html,
+            re.S,
+        )
+    )
+    detail = scene.client(scene.viewer).get(f"{BASE}1/").content.decode()
+
+    assert rows == {"FU-1": 'INC-1</a> <span class="badge badge-drill">Drill</span>', "FU-2": "INC-2</a>"}
+    assert 'Failover drill</a> <span class="badge badge-drill">Drill</span>' in detail
+    assert (
+        '<span class="badge badge-drill">Drill</span>'
+        not in scene.client(scene.viewer).get(f"{BASE}2/").content.decode()
+    )
+
+
 def test_empty_list_says_what_to_do(scene):
     html = scene.client(scene.responder).get(BASE).content.decode()
 
