@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from incidents import actions as incident_actions
 from incidents.models import IncidentTask, RoleAssignment, TimelineEvent, TimelineKind
 from orgs.tenancy import Actor
-from tests.factories import ServiceFactory
+from tests.factories import OrganizationFactory, ServiceFactory
 from tests.oncall.policy_helpers import schedule
 from tests.workflows.steps_helpers import context, incident_of, org_ready, person, role, service_with_oncall
 from workflows.steps import ACTIONS
@@ -158,3 +158,16 @@ def test_validate_refuses_what_the_org_does_not_have(acme, other_org):
         "role": "scribe",
         "to": {"kind": "service_oncall"},
     }
+
+
+def test_a_step_not_filled_in_yet_is_described_by_its_label_not_an_error():
+    from workflows.steps import ACTIONS
+
+    assign = ACTIONS["assign_role"]
+    organization = OrganizationFactory()
+
+    assert assign.describe(organization, {}) == assign.label
+    assert assign.describe(organization, {"role": "", "to": {"kind": "service_oncall"}}) == assign.label
+    assert assign.describe(organization, {"role": "captain", "to": {"kind": "service_oncall"}}) == (
+        f"{assign.label}: “captain” is not an incident role of this organization."
+    )

@@ -168,6 +168,8 @@ def define(
         return validate(organization, params_check(params, fields))
 
     def guarded_describe(organization: Organization, params: dict) -> str:
+        if any(f.required and (params or {}).get(f.name) in (None, "", [], {}) for f in fields):
+            return label  # not filled in yet: the editor shows what is missing next to each input
         try:
             return describe(organization, params)
         except ValidationError as exc:
