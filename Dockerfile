@@ -12,7 +12,10 @@ COPY alerting ./alerting
 COPY oncall ./oncall
 COPY notifications ./notifications
 COPY ticketing ./ticketing
+COPY statuspage ./statuspage
 COPY retros ./retros
+COPY workflows ./workflows
+COPY drills ./drills
 RUN pip install .
 COPY . .
 RUN useradd --create-home firebreak && mkdir -p /app/var && chown -R firebreak /app/var
