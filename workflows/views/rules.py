@@ -279,5 +279,6 @@ def workflow_delete(request: HttpRequest, org_slug: str, workflow_id: Any) -> Ht
         title=f"Delete the workflow “{workflow.name}”?",
         body="It stops running at once. Its past runs stay in the run log and on the incidents' timelines.",
         confirm_label="Delete workflow",
+        cancel_label="Keep it",
         cancel_url=common.workflow_url("workflows:detail", workflow),
     )

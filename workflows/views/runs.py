@@ -81,6 +81,7 @@ def run_cancel(request: HttpRequest, org_slug: str, run_id: Any) -> HttpResponse
         "title": f"Cancel this run of “{run.workflow_name}”?",
         "body": "Its steps that have not run yet are skipped; what already ran stays done.",
         "confirm_label": "Cancel run",
+        "cancel_label": "Keep it",
         "cancel_url": back,
     }
     return render(request, "workflows/confirm.html", context)

@@ -7,6 +7,7 @@ which shows the secret stashed in the session for that one read (core.reveal); a
 Pages show an endpoint's URL without its query string (it may hold a token); the edit form (admins) has it."""
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -135,8 +136,13 @@ def endpoint_update(request: HttpRequest, org_slug: str, uuid: str) -> HttpRespo
     return _form_page(request, form, endpoint)
 
 
-def _confirm(request: HttpRequest, endpoint: WebhookEndpoint, **page: str) -> HttpResponse:
-    context = {"endpoint": endpoint, "url": actions.url_shown(endpoint.url), **page}
+def _confirm(request: HttpRequest, endpoint: WebhookEndpoint, **page: Any) -> HttpResponse:
+    context = {
+        "endpoint": endpoint,
+        "url": actions.url_shown(endpoint.url),
+        "cancel_url": _detail_url(request.organization.slug, endpoint),
+        **page,
+    }
     return render(request, T + "endpoint_confirm.html", context)
 
 
@@ -154,7 +160,7 @@ def endpoint_delete(request: HttpRequest, org_slug: str, uuid: str) -> HttpRespo
         title="Delete this webhook endpoint?",
         body="No more events go to it, and its delivery log goes with it. This cannot be undone.",
         confirm_label="Delete endpoint",
-        danger="1",
+        danger=True,
     )
 
 
@@ -176,6 +182,7 @@ def endpoint_rotate(request: HttpRequest, org_slug: str, uuid: str) -> HttpRespo
             "missing a message; after that only the new secret signs."
         ),
         confirm_label="Rotate secret",
+        danger=False,
     )
 
 
