@@ -147,6 +147,11 @@ class ScenarioInputSerializer(serializers.Serializer):
 class InjectRunSerializer(serializers.ModelSerializer):
     service = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     text = serializers.SerializerMethodField(help_text="A hint's or prompt's text once it is due; empty before.")
+    # Declared, not derived from the model: a derived integer's bounds depend on the database (SQLite's or
+    # PostgreSQL's column range), and the committed schema must be one.
+    position = serializers.IntegerField(read_only=True)
+    offset_seconds = serializers.IntegerField(read_only=True)
+    attempts = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = DrillInject
@@ -192,6 +197,7 @@ class DrillRunOutputSerializer(serializers.ModelSerializer):
     alert_groups = serializers.SerializerMethodField(help_text="Ids of the alert groups the run produced.")
     scorecard = serializers.SerializerMethodField(help_text="One row per expected response (live while running).")
     injects = InjectRunSerializer(many=True, read_only=True)
+    number = serializers.IntegerField(read_only=True)  # declared: a derived integer's bounds depend on the database
 
     class Meta:
         model = DrillRun

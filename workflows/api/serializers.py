@@ -143,6 +143,10 @@ class DryRunSerializer(serializers.Serializer):
 
 
 class RunStepSerializer(serializers.ModelSerializer):
+    # Declared, not derived from the model: a derived integer's bounds depend on the database.
+    position = serializers.IntegerField(read_only=True)
+    delay_seconds = serializers.IntegerField(read_only=True)
+
     class Meta:
         model = WorkflowRunStep
         fields = [

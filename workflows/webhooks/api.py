@@ -90,6 +90,9 @@ class WebhookDeliveryOutputSerializer(serializers.ModelSerializer):
     )
     body = serializers.CharField(help_text="The exact JSON sent.")
     replay_of = serializers.UUIDField(source="replay_of.uuid", read_only=True, allow_null=True)
+    # Declared, not derived from the model: a derived integer's bounds depend on the database.
+    attempts = serializers.IntegerField(read_only=True)
+    response_status = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = WebhookDelivery
