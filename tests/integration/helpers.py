@@ -8,7 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -87,6 +88,37 @@ def readme_shell_blocks(heading: str) -> list[str]:
     readme = (BASE_DIR / "README.md").read_text()
     section = readme.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+
+
+def xdist_redis_url(redis_url: str) -> str:
+    """One Redis database per xdist worker (2 for gw0, 3 for gw1, …), so that parallel runs never consume each
+    other's tasks, and none is REDIS_URL's own, which the production-shape test's worker listens on."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    base = redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url
+    return f"{base}/{2 + int(worker.removeprefix('gw') or 0)}"
+
+
+@contextmanager
+def celery_broker(url: str) -> Iterator[str]:
+    """This process's Celery app publishes to `url` inside the block, and to its own broker again after it.
+
+    Celery caches the connection pool *and* the producer pool (bound to the first connection it made): both are
+    dropped, or an earlier test's broker would go on receiving this test's tasks while the worker waits on `url`.
+    """
+    from config.celery import app
+
+    def forget_connections() -> None:
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = url
+    forget_connections()
+    try:
+        yield url
+    finally:
+        app.conf.broker_url = previous
+        forget_connections()
 
 
 def start_worker(env: dict[str, str], log: Path, *extra: str) -> subprocess.Popen:

@@ -20,12 +20,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from alerting.models import Alert, AlertGroup
-from config.celery import app as celery_app
 from drills import actions, scorecard
 from drills.models import DrillInject, DrillLink, DrillRun, InjectStatus, RunStatus
 from incidents import actions as incident_actions
@@ -37,7 +37,18 @@ from orgs.tenancy import Actor
 from retros import analytics
 from services import actions as service_actions
 from tests.factories import TimedIncidentFactory, api_token_for
-from tests.integration.helpers import CELERY, clean_env, free_port, start, start_worker, stop, wait_for, wait_http
+from tests.integration.helpers import (
+    CELERY,
+    celery_broker,
+    clean_env,
+    free_port,
+    start,
+    start_worker,
+    stop,
+    wait_for,
+    wait_http,
+    xdist_redis_url,
+)
 from tests.integration.test_worker_email import database_url
 
 pytestmark = [
@@ -90,16 +101,11 @@ def receiver():
 
 @pytest.fixture
 def broker_url(redis_url):
-    """The Redis database of REDIS_URL as given (this suite's own), for the test's enqueues and the processes."""
-    previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = redis_url
-    celery_app._pool = None
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
-    yield redis_url
-    celery_app.conf.broker_url = previous
-    celery_app._pool = None
+    """This xdist worker's own Redis database, emptied, for the test's enqueues and the processes it starts."""
+    url = xdist_redis_url(redis_url)
+    redis.Redis.from_url(url).flushdb()
+    with celery_broker(url):
+        yield url
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """A real Celery worker on Redis sends an invitation email to a real SMTP server (aiosmtpd)."""
 
-import os
 import re
 from email import message_from_bytes
 
@@ -9,11 +8,18 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
 
-from config.celery import app as celery_app
 from orgs import actions
 from orgs.models import Invitation
 from orgs.tenancy import Actor
-from tests.integration.helpers import clean_env, free_port, start_worker, stop, wait_for
+from tests.integration.helpers import (
+    celery_broker,
+    clean_env,
+    free_port,
+    start_worker,
+    stop,
+    wait_for,
+    xdist_redis_url,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -38,17 +44,10 @@ def smtp_inbox():
 
 @pytest.fixture
 def isolated_redis_url(redis_url: str) -> str:
-    """One Redis database per xdist worker, so parallel runs never consume each other's tasks."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    index = 2 + int(worker.removeprefix("gw") or 0)
-    base = redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url
-    url = f"{base}/{index}"
-    previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = url
-    celery_app._pool = None  # the next publish connects to the URL set above
-    yield url
-    celery_app.conf.broker_url = previous
-    celery_app._pool = None  # the next publish connects to the URL set above
+    """One Redis database per xdist worker, so parallel runs never consume each other's tasks; this process
+    publishes there too."""
+    with celery_broker(xdist_redis_url(redis_url)) as url:
+        yield url
 
 
 def database_url() -> str:

@@ -31,7 +31,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from core import events
 from incidents import actions as incident_actions
 from incidents.events import IncidentDeclared
@@ -43,7 +42,16 @@ from orgs import actions as org_actions
 from orgs.models import Membership, MembershipRole, Organization, User
 from orgs.tenancy import Actor
 from services import actions as service_actions
-from tests.integration.helpers import CELERY, clean_env, start, start_worker, stop, wait_for
+from tests.integration.helpers import (
+    CELERY,
+    celery_broker,
+    clean_env,
+    start,
+    start_worker,
+    stop,
+    wait_for,
+    xdist_redis_url,
+)
 from tests.integration.test_worker_email import database_url
 from workflows import actions as workflow_actions
 from workflows.models import Workflow, WorkflowRun, WorkflowRunStep
@@ -106,21 +114,11 @@ def receiver():
 
 @pytest.fixture
 def broker_url(redis_url: str) -> str:
-    """REDIS_URL's own database in a single-process run (the caller picks one nobody else uses); under xdist one
-    database per worker, as tests/integration/test_worker_email.py's isolated_redis_url. This process sends its
-    tasks there too."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    url = redis_url
-    if worker:
-        base = redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url
-        url = f"{base}/{2 + int(worker.removeprefix('gw') or 0)}"
+    """This xdist worker's own Redis database, emptied; this process sends its tasks there too."""
+    url = xdist_redis_url(redis_url)
     redis.Redis.from_url(url).flushdb()
-    previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = url
-    celery_app._pool = None  # the next publish connects to the URL set above
-    yield url
-    celery_app.conf.broker_url = previous
-    celery_app._pool = None
+    with celery_broker(url):
+        yield url
 
 
 @pytest.fixture

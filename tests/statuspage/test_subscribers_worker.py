@@ -1,7 +1,6 @@
 """A real Celery worker on Redis mails a status-page subscriber through a real SMTP server (aiosmtpd): the
 confirmation, then an incident's public update once confirmed; nothing after the one-click unsubscribe."""
 
-import os
 from email import message_from_bytes, policy
 
 import pytest
@@ -10,14 +9,13 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from incidents import actions as incident_actions
 from incidents.models import IncidentStatus, StatusUpdateVisibility
 from orgs.tenancy import Actor
 from statuspage.models import SubscriberNotice
 from statuspage.subscribing import actions, tokens
 from tests.factories import IncidentFactory, StatusPageFactory, SubscriberFactory
-from tests.integration.helpers import clean_env, free_port, start_worker, stop, wait_for
+from tests.integration.helpers import celery_broker, clean_env, free_port, start_worker, stop, wait_for, xdist_redis_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -44,17 +42,10 @@ def smtp_inbox():
 
 @pytest.fixture
 def broker(redis_url: str):
-    """A Redis database per xdist worker, as test_worker_email.py does: the production-shape test starts a worker
-    on REDIS_URL's own database, and it would take (and drop) this test's messages."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    base = redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url
-    url = f"{base}/{2 + int(worker.removeprefix('gw') or 0)}"
-    previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = url
-    celery_app._pool = None  # the next publish connects to the URL set above
-    yield url
-    celery_app.conf.broker_url = previous
-    celery_app._pool = None
+    """A Redis database per xdist worker: the production-shape test starts a worker on REDIS_URL's own database,
+    and it would take (and drop) this test's messages."""
+    with celery_broker(xdist_redis_url(redis_url)) as url:
+        yield url
 
 
 def database_url() -> str:
