@@ -14,7 +14,7 @@ from tests.factories import AuditEventFactory
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 12, 6, 21, 0, tzinfo=UTC)
-CELL = re.compile(r'<td class="small audit-changes">(.*?)</td>', re.S)
+CELL = re.compile(r'<td class="small audit-changes(?: is-empty)?" data-label="Changes">(.*?)</td>', re.S)
 
 
 @pytest.fixture
