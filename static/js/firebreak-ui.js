@@ -4,6 +4,9 @@
  *   <form data-confirm="Question?">          asks before submitting; Cancel keeps the form unsent
  *   <span data-browser-zone>                 shows this browser's time zone
  *   <a href="/" data-history-back>           goes back in the browser's history (the href when there is none)
+ *   <button data-nav-toggle hidden>          on a phone, folds the sidebar (org switcher, nav, footer) under a
+ *                                            Menu button, so the page starts at the top of the screen; without
+ *                                            script the button stays hidden and the sidebar stays open
  * Loaded on every page by base.html; listeners are delegated from the document, so content htmx swaps in works
  * too. No dependency, no build step.
  */
@@ -39,10 +42,27 @@
     root.querySelectorAll("[data-browser-zone]").forEach((element) => { element.textContent = zone; });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", () => showBrowserZone(document));
-  } else {
+  function foldSidebar() {
+    const toggle = document.querySelector("[data-nav-toggle]");
+    const sidebar = toggle && toggle.closest(".sidebar");
+    if (!sidebar) return;
+    sidebar.classList.add("is-foldable");
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => {
+      const open = sidebar.classList.toggle("is-open");
+      toggle.setAttribute("aria-expanded", String(open));
+    });
+  }
+
+  function ready() {
     showBrowserZone(document);
+    foldSidebar();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
   document.addEventListener("htmx:afterSettle", (event) => showBrowserZone(event.target));
 })();

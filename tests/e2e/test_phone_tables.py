@@ -1,5 +1,6 @@
-"""Wide lists on a phone (390 px): the incident list and the audit log become one card per row, so a responder
-sees every incident's severity and status without scrolling sideways; at 1280 px they stay tables."""
+"""Wide pages on a phone (390 px): the incident list and the audit log become one card per row, so a responder
+sees every incident's severity and status without scrolling sideways, and the sidebar folds under a Menu button so
+a page starts with its own content; at 1280 px the tables and the sidebar are as they were."""
 
 import pytest
 
@@ -85,3 +86,30 @@ def test_on_a_phone_the_audit_log_labels_each_line_and_hides_nothing_sideways(ac
     assert row.locator("td[data-label='Changes']").inner_text() == (
         "Name: Payments primary → Payments platform primary escalation policy"
     )
+
+
+def test_on_a_phone_the_sidebar_folds_under_a_menu_button_and_opens_on_a_tap(acme, page):
+    sign_in(page, "owner@acme.test", PASSWORD)
+    page.set_viewport_size(PHONE)
+
+    page.goto("/o/acme/audit/")
+
+    main_nav = page.get_by_role("navigation", name="Main")
+    menu = page.get_by_role("button", name="Menu")
+    # Folded: the page's own title is on the first screen, under Firebreak and Declare incident
+    assert main_nav.is_visible() is False
+    assert page.get_by_role("link", name="Declare incident").is_visible()
+    assert page.get_by_role("heading", name="Audit log").bounding_box()["y"] < 250
+    assert menu.get_attribute("aria-expanded") == "false"
+
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    assert main_nav.is_visible()
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    main_nav.get_by_role("link", name="Incidents").click()
+    page.wait_for_url("**/o/acme/incidents/")
+    assert page.get_by_role("navigation", name="Main").is_visible() is False  # a new page starts folded
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert page.get_by_role("button", name="Menu").is_visible() is False
+    assert page.get_by_role("navigation", name="Main").is_visible()

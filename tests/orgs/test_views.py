@@ -1160,7 +1160,7 @@ def test_invitation_accept_page_is_audited_with_the_user_and_ip(org, other_membe
 
 
 def nav_labels(html: str) -> list[str]:
-    nav = re.search(r'<nav class="nav" aria-label="Main">(.*?)</nav>', html, re.DOTALL)
+    nav = re.search(r'<nav class="nav" aria-label="Main" id="sidebar-main-nav">(.*?)</nav>', html, re.DOTALL)
     assert nav is not None
     # a link's label follows its icon; a count badge (Alerts) may follow the label
     return [label.strip() for label in re.findall(r"</svg>([^<]+)(?:<span [^>]*>[^<]*</span>\s*)?</a>", nav.group(1))]
