@@ -3,6 +3,8 @@ and stopping their paging, alerting.paging); and the retention of old alerts."""
 
 import json
 import logging
+import sqlite3
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,7 +39,8 @@ LAST_EVENT_RESOLUTION = 60  # seconds
 # batch gives up; each round is one insert and one select, and a second round is already rare.
 OPEN_ROUNDS = 5
 # A batch that deadlocks with a concurrent one (PostgreSQL aborts one of them) is retried this many times.
-DEADLOCK_RETRIES = 3
+DEADLOCK_RETRIES = 4
+DEADLOCK_BACKOFF_SECONDS = 0.02  # before the 2nd try; doubling after
 
 GroupKey = tuple[int, str]
 
@@ -137,7 +140,13 @@ def _triggered(group: AlertGroup) -> AlertGroupTriggered:
 
 
 def _is_deadlock(error: OperationalError) -> bool:
-    return getattr(error.__cause__, "sqlstate", None) in ("40P01", "40001")
+    """A conflict the database resolved by failing this transaction, so that trying again can succeed: a
+    PostgreSQL deadlock or serialization failure, or SQLite's "database (table) is locked" (another connection
+    held the lock longer than the busy timeout, or, in a shared-cache database, at all)."""
+    cause = error.__cause__
+    if getattr(cause, "sqlstate", None) in ("40P01", "40001"):
+        return True
+    return isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause)
 
 
 def alert_ingest_batch(*, items: list[tuple[Integration, InboundEvent]]) -> list[IngestResult]:
@@ -159,6 +168,7 @@ def alert_ingest_batch(*, items: list[tuple[Integration, InboundEvent]]) -> list
             if not retry or attempt == DEADLOCK_RETRIES - 1:
                 raise
             logger.warning("alert ingest batch of %s events deadlocked; retrying", len(items))
+            time.sleep(DEADLOCK_BACKOFF_SECONDS * 2**attempt)  # let the other transaction finish
     raise AssertionError("unreachable")
 
 

@@ -3,6 +3,7 @@ statements that does not grow with the batch, paging hooks and live pushes per g
 batches on PostgreSQL meeting on one open group per key."""
 
 import random
+import sqlite3
 import threading
 
 import pytest
@@ -213,6 +214,63 @@ def test_statements_do_not_grow_with_the_batch(pagerduty):
     # SQLite), stamp the integration (in-memory stamp only moves on commit), release
     assert len(small.captured_queries) == (5 if connection.vendor == "postgresql" else 6)
     assert sum(g.alert_count for g in AlertGroup.objects.all()) == 515
+
+
+def failing_first(monkeypatch, cause: Exception, times: int = 1) -> list[int]:
+    """The batch's transaction fails `times` times with an OperationalError caused by `cause`, then runs for real;
+    returns the list of attempts (one entry per call)."""
+    from django.db import OperationalError
+
+    from alerting.actions import ingest
+
+    real, attempts = ingest._alert_ingest_batch, []
+
+    def flaky(items):
+        attempts.append(len(items))
+        if len(attempts) <= times:
+            error = OperationalError(str(cause))
+            error.__cause__ = cause
+            raise error
+        return real(items)
+
+    monkeypatch.setattr(ingest, "_alert_ingest_batch", flaky)
+    monkeypatch.setattr(ingest, "DEADLOCK_BACKOFF_SECONDS", 0)
+    return attempts
+
+
+@pytest.mark.django_db(transaction=True)  # a batch is retried only outside a caller's transaction
+@pytest.mark.parametrize(
+    "cause",
+    [
+        sqlite3.OperationalError("database table is locked: alerting_integration"),
+        sqlite3.OperationalError("database is locked"),
+    ],
+    ids=["sqlite-table-locked", "sqlite-busy"],
+)
+def test_a_batch_that_met_a_lock_is_tried_again_and_stored_once(pagerduty, monkeypatch, cause):
+    attempts = failing_first(monkeypatch, cause, times=2)
+
+    results = actions.alert_ingest_batch(items=[(pagerduty, trigger("a")), (pagerduty, trigger("b"))])
+
+    assert attempts == [2, 2, 2]
+    assert [r.stored for r in results] == [True, True]
+    assert groups() == [("PagerDuty", "a", 1, "triggered"), ("PagerDuty", "b", 1, "triggered")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_that_outlasts_every_try_and_any_other_error_fail_the_batch(pagerduty, monkeypatch):
+    from django.db import OperationalError
+
+    attempts = failing_first(monkeypatch, sqlite3.OperationalError("database is locked"), times=10)
+    with pytest.raises(OperationalError, match="database is locked"):
+        actions.alert_ingest_batch(items=[(pagerduty, trigger("a"))])
+    assert len(attempts) == actions.DEADLOCK_RETRIES == 4
+
+    attempts = failing_first(monkeypatch, sqlite3.OperationalError("no such table: alerting_alert"))
+    with pytest.raises(OperationalError, match="no such table"):
+        actions.alert_ingest_batch(items=[(pagerduty, trigger("a"))])
+    assert len(attempts) == 1  # not a conflict: trying again cannot help
+    assert groups() == []
 
 
 def test_live_pushes_run_after_commit_once_per_changed_group(
