@@ -82,9 +82,15 @@ def _validate(organization: Organization, fields: dict[str, Any], service: Servi
         if not clean["name"]:
             errors.setdefault("name", []).append("A service needs a name.")
     if "slug" in clean or service is None:
-        slug = (clean.get("slug") or "").strip() or slugify(clean.get("name") or "")
+        given = (clean.get("slug") or "").strip()
+        # Made from the name: cut to the 63 characters a slug holds, never ending on a separator
+        slug = given or slugify(clean.get("name") or "")[:63].rstrip("-_.")
         clean["slug"] = slug
-        if not re.match(NAME_RE, slug or ""):
+        if not given and not slug and clean.get("name"):
+            errors.setdefault("slug", []).append(
+                "The name has no letters or numbers to make a slug from: give the service a slug."
+            )
+        elif not re.match(NAME_RE, slug or ""):
             errors.setdefault("slug", []).append(
                 "Use 1 to 63 letters, numbers, '-', '_' or '.', starting and ending with a letter or number."
             )

@@ -79,6 +79,31 @@ def test_production_without_owner_is_saved_with_a_warning(org, api_client):
     assert response.json()["warnings"] == ["Production service without an owner team."]
 
 
+def test_a_long_name_without_a_slug_gets_one_cut_to_63_characters(org, api_client):
+    name = "Customer notifications delivery pipeline for every region - primary"  # 68 characters
+
+    response = api_client.post("/api/v1/services/", {"name": name}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["slug"] == "customer-notifications-delivery-pipeline-for-every-region-prima"
+    assert Service.objects.for_org(org).get(name=name).slug == response.json()["slug"]
+    # Cut where a separator would end it: the separator goes too
+    cut_at_dash = "a" * 62 + " b"
+    second = api_client.post("/api/v1/services/", {"name": cut_at_dash}, format="json")
+    assert (second.status_code, second.json()["slug"]) == (201, "a" * 62)
+
+
+def test_a_name_with_nothing_to_make_a_slug_from_asks_for_one(org, api_client):
+    response = api_client.post("/api/v1/services/", {"name": "日本の決済"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["slug"] == [
+        "The name has no letters or numbers to make a slug from: give the service a slug."
+    ]
+    given = api_client.post("/api/v1/services/", {"name": "日本の決済", "slug": "jp-payments"}, format="json")
+    assert (given.status_code, given.json()["slug"]) == (201, "jp-payments")
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
