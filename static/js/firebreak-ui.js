@@ -6,7 +6,9 @@
  *   <a href="/" data-history-back>           goes back in the browser's history (the href when there is none)
  *   <button data-nav-toggle hidden>          on a phone, folds the sidebar (org switcher, nav, footer) under a
  *                                            Menu button, so the page starts at the top of the screen; without
- *                                            script the button stays hidden and the sidebar stays open
+ *                                            script the button stays hidden and the sidebar stays open; its
+ *   <span data-mirror="element-id">          shows that element's text and hidden state, kept in step as it
+ *                                            changes (the Alerts count, pushed live into the folded nav)
  * Loaded on every page by base.html; listeners are delegated from the document, so content htmx swaps in works
  * too. No dependency, no build step.
  */
@@ -54,9 +56,28 @@
     });
   }
 
+  function mirror() {
+    const copies = document.querySelectorAll("[data-mirror]");
+    if (!copies.length) return;
+    const update = () => copies.forEach((copy) => {
+      const source = document.getElementById(copy.dataset.mirror);
+      const text = source ? source.textContent : "";
+      const hidden = !source || source.hidden;
+      // Only real changes: writing the same value would be a mutation too, and the observer would loop
+      if (copy.textContent !== text) copy.textContent = text;
+      if (copy.hidden !== hidden) copy.hidden = hidden;
+    });
+    update();
+    // The source may be replaced (an htmx out-of-band swap) or edited in place: watch the nav it sits in.
+    const source = document.getElementById(copies[0].dataset.mirror);
+    const root = (source && source.closest("nav")) || document.body;
+    new MutationObserver(update).observe(root, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ["hidden"] });
+  }
+
   function ready() {
     showBrowserZone(document);
     foldSidebar();
+    mirror();
   }
 
   if (document.readyState === "loading") {

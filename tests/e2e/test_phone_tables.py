@@ -6,8 +6,17 @@ import pytest
 
 from incidents.models import IncidentStatus
 from orgs.models import Organization
+from services.models import Service
 from tests.e2e.conftest import sign_in
-from tests.factories import AuditEventFactory, IncidentFactory, MembershipFactory, ServiceFactory, UserFactory
+from tests.factories import (
+    AlertGroupFactory,
+    AuditEventFactory,
+    IncidentFactory,
+    IntegrationFactory,
+    MembershipFactory,
+    ServiceFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -113,3 +122,28 @@ def test_on_a_phone_the_sidebar_folds_under_a_menu_button_and_opens_on_a_tap(acm
     page.set_viewport_size({"width": 1280, "height": 800})
     assert page.get_by_role("button", name="Menu").is_visible() is False
     assert page.get_by_role("navigation", name="Main").is_visible()
+
+
+def test_the_folded_menu_shows_the_alerts_count_and_follows_it_live(acme, page):
+    integration = IntegrationFactory(service=Service.objects.get(organization=acme, name="Checkout API"))
+    AlertGroupFactory.create_batch(2, integration=integration)
+    sign_in(page, "owner@acme.test", PASSWORD)
+    page.set_viewport_size(PHONE)
+
+    page.goto("/o/acme/incidents/")
+
+    count = page.get_by_role("button", name="Menu").locator(".count")
+    assert (count.is_visible(), count.inner_text()) == (True, "2")
+    # What a live push does (an htmx out-of-band swap replacing the nav's badge): the copy follows
+    page.evaluate(
+        """() => {
+            const badge = document.getElementById("nav-alert-count");
+            const pushed = badge.cloneNode(false);
+            pushed.textContent = "3";
+            badge.replaceWith(pushed);
+        }"""
+    )
+    page.wait_for_function("document.querySelector('.nav-toggle .count').textContent === '3'")
+    page.evaluate("() => { document.getElementById('nav-alert-count').hidden = true; }")
+    page.wait_for_function("document.querySelector('.nav-toggle .count').hidden === true")
+    assert count.is_visible() is False
