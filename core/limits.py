@@ -26,6 +26,10 @@ TEXT_MAX_CHARS = 20_000
 LONG_TEXT_MAX_CHARS = 50_000
 # Search boxes and free-text filters.
 SEARCH_MAX_CHARS = 200
+# Any one value of an API query parameter (a filter, a search, a cursor): the longest legitimate one is a
+# label filter (a 253-character key prefix, a 63-character name and a 63-character value). The schema says
+# so on every string parameter and core.middleware answers 400 beyond it.
+QUERY_VALUE_MAX_CHARS = 500
 
 # --- dates --------------------------------------------------------------------------------------------
 # Every date or time a client sends (filters, milestones, due dates, schedule ranges) lies in this range:

@@ -9,6 +9,9 @@ value) or in a form field of a page, naming where it was:
 - elsewhere, the app's 400 page with the same message.
 JSON bodies are checked by core.parsers.JSONParser (the API) and core.safejson (inbound alerts).
 
+Under /api/ a query parameter value longer than core.limits.QUERY_VALUE_MAX_CHARS is answered 400 here too,
+naming the parameter (the schema gives every string parameter that maxLength).
+
 A page's form body over DATA_UPLOAD_MAX_MEMORY_SIZE (or with more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields)
 is answered here too: 413 with the limit in the message (Django would raise while this middleware reads it).
 
@@ -31,6 +34,7 @@ from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from core.limits import QUERY_VALUE_MAX_CHARS
 from core.safejson import NUL_MESSAGE
 
 logger = logging.getLogger(__name__)
@@ -58,6 +62,17 @@ def _nul_field(request: HttpRequest) -> str | None:
                 return name.replace("\x00", "\\x00")
             if any("\x00" in value for value in values if isinstance(value, str)):
                 return name
+    return None
+
+
+def _too_long_parameter(request: HttpRequest) -> tuple[str, int] | None:
+    """An API query parameter with a value over QUERY_VALUE_MAX_CHARS, and that value's length; or None."""
+    if not request.path.startswith("/api/"):
+        return None
+    for name, values in request.GET.lists():
+        for value in values:
+            if len(value) > QUERY_VALUE_MAX_CHARS:
+                return name, len(value)
     return None
 
 
@@ -89,6 +104,11 @@ class RejectUnsafeInputMiddleware:
             return bad_request(request, f"The form has more than the limit of {limit:,} fields.", status=413)
         if field is not None:
             return bad_request(request, f"{field}: {NUL_MESSAGE}", {field: [NUL_MESSAGE]})
+        too_long = _too_long_parameter(request)
+        if too_long is not None:
+            name, length = too_long
+            message = f"Ensure this value has at most {QUERY_VALUE_MAX_CHARS} characters (it has {length})."
+            return bad_request(request, f"{name}: {message}", {name: [message]})
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

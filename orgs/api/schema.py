@@ -5,7 +5,8 @@ it really answers, each a reusable response (components/responses) with the one 
 orgs/api/errors.py:
 
 - 400 everywhere: invalid input, an action the domain refuses, and on any route a NUL character in the URL
-  (core.middleware.RejectUnsafeInputMiddleware);
+  or a query value over core.limits.QUERY_VALUE_MAX_CHARS (core.middleware.RejectUnsafeInputMiddleware; every
+  free string query parameter is documented with that maxLength);
 - 401 on every route that needs a token;
 - 403 where the token's role can fall short (HasOrgRole: writes, role-restricted actions, admin-only reads);
 - 404 on routes with path parameters (no such object in the token's org) and on paginated lists (a page
@@ -23,6 +24,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions
 
+from core import limits
 from orgs.api.errors import ErrorSerializer
 from orgs.api.permissions import HasOrgRole
 from orgs.models import ROLE_RANK, ApiTokenRole, MembershipRole
@@ -57,11 +59,22 @@ def error_response(status_code: int, description: str = "") -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=description or ERRORS[status_code][1])
 
 
+def bound_text(schema: dict[str, Any]) -> None:
+    """A free string (or list of them) a query parameter takes gets the bound core.middleware enforces."""
+    if schema.get("type") == "array":
+        schema = schema.get("items", {})
+    if schema.get("type") == "string" and "enum" not in schema and "maxLength" not in schema:
+        schema["maxLength"] = limits.QUERY_VALUE_MAX_CHARS
+
+
 class AutoSchema(openapi.AutoSchema):
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "query":
+                bound_text(parameter.get("schema", {}))
         responses = operation["responses"]
         for code in self.error_statuses(operation):
             responses.setdefault(str(code), self._error_response_ref(code))
